@@ -1,0 +1,68 @@
+"""The Article: one news item as Morgue stores it, whatever file it came from.
+
+Every reader's output is turned into an ``Article`` by ``search.normalize``; everything after that
+(indexer, engines, search results, web UI) speaks only this type. The id and the content hash are
+computed here so that one rule holds everywhere:
+
+* the id is stable across runs (given id, else canonical URL, else a hash of source + date + text),
+  which is what makes a re-run incremental;
+* the content hash covers every stored field, so any change a user would see counts as an update.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    id: str
+    title: str
+    body: str
+    source: str
+    published: datetime | None  # timezone-aware, UTC; None when the article is undated
+    url: str | None = None
+    author: str | None = None
+    place: str | None = None
+    content_hash: str = ""
+
+    @property
+    def date_text(self) -> str | None:
+        """The publication day as ``YYYY-MM-DD``, the granularity a news archive is read at."""
+        return self.published.date().isoformat() if self.published else None
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def content_hash(
+    *,
+    title: str,
+    body: str,
+    source: str,
+    published: datetime | None,
+    url: str | None,
+    author: str | None,
+    place: str | None,
+) -> str:
+    """Hash of every field a reader can see, as sorted-key JSON so field order never matters."""
+    payload = {
+        "title": title,
+        "body": body,
+        "source": source,
+        "published": published.isoformat() if published else None,
+        "url": url,
+        "author": author,
+        "place": place,
+    }
+    return _digest(json.dumps(payload, sort_keys=True, ensure_ascii=False))[:32]
+
+
+def derived_id(source: str, published: datetime | None, body: str, title: str) -> str:
+    """An id for an article that brought neither an id nor a URL: same text, same id, every run."""
+    day = published.date().isoformat() if published else ""
+    return "h-" + _digest("\x1f".join([source.casefold(), day, title, body]))[:20]

@@ -1,0 +1,41 @@
+"""Settings: code defaults < ``MORGUE_*`` environment < explicit arguments. Nothing is read at
+import time; call ``load_settings`` where a command or the app starts."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+ENV_PREFIX = "MORGUE_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = Path("index")
+    seeds_dir: Path = Path("seeds")
+    db: Path | None = None  # saved queries; default: in the web app's instance folder
+    host: str = "127.0.0.1"
+    port: int = 5000
+    page_size: int = 10
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides) -> Settings:
+    """Build settings from the environment (``MORGUE_INDEX_DIR`` ...) and explicit overrides."""
+    environ = os.environ if environ is None else environ
+    values: dict = {}
+    for f in fields(Settings):
+        raw = environ.get(ENV_PREFIX + f.name.upper())
+        if raw:
+            values[f.name] = _convert(f.name, raw)
+    values.update({k: _convert(k, v) if isinstance(v, str) else v
+                   for k, v in overrides.items() if v is not None})
+    return replace(Settings(), **values)
+
+
+def _convert(name: str, raw: str):
+    if name in ("index_dir", "seeds_dir", "db"):
+        return Path(raw).expanduser()
+    if name in ("port", "page_size"):
+        return int(raw)
+    return raw

@@ -1,0 +1,144 @@
+"""The engine interface and the metadata file every index folder carries.
+
+``morgue.json`` in the index folder names the engine and the schema/analyzer version the index was
+built with. It is written (atomically) before the first commit, so an index is always opened by the
+engine that built it, and a version change is caught with a clear "rebuild" message instead of
+terms that silently stop matching.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from search.analysis import ANALYZER_VERSION
+from search.article import Article
+from search.errors import IndexNotFoundError, SchemaMismatchError
+from search.query import Node
+from search.types import IndexStats, SearchRequest
+
+SCHEMA_VERSION = f"{ANALYZER_VERSION}+schema1"
+META_FILE = "morgue.json"
+
+
+@dataclass
+class MatchedArticle:
+    article: Article
+    score: float | None
+
+
+@dataclass
+class EngineResults:
+    """What an engine found, from one snapshot: the page of hits plus counts over all matches."""
+
+    total: int
+    hits: list[MatchedArticle]
+    source_counts: dict[str, int] = field(default_factory=dict)
+    day_counts: dict[date, int] = field(default_factory=dict)
+
+
+class EngineWriter(ABC):
+    """Adds and replaces articles; nothing is visible to readers before ``commit``."""
+
+    @abstractmethod
+    def add(self, article: Article) -> None: ...
+
+    @abstractmethod
+    def update(self, article: Article) -> None: ...
+
+    @abstractmethod
+    def commit(self) -> None: ...
+
+    @abstractmethod
+    def cancel(self) -> None: ...
+
+
+class Engine(ABC):
+    name: str
+    path: Path
+
+    @abstractmethod
+    def stored_hashes(self) -> dict[str, str]:
+        """Every stored article id with its content hash: what makes reindexing incremental."""
+
+    @abstractmethod
+    def writer(self, *, bulk: bool = False) -> EngineWriter:
+        """A writer holding the index lock; ``bulk`` for a large run of new articles."""
+
+    @abstractmethod
+    def search(self, query: Node, request: SearchRequest) -> EngineResults: ...
+
+    @abstractmethod
+    def get(self, article_id: str) -> Article | None: ...
+
+    @abstractmethod
+    def more_like(self, article_id: str, count: int = 5) -> list[Article]: ...
+
+    @abstractmethod
+    def iter_articles(self) -> Iterator[Article]: ...
+
+    @abstractmethod
+    def stats(self) -> IndexStats: ...
+
+    @abstractmethod
+    def refresh(self) -> None:
+        """See the newest commit (the web app calls this so it never needs a restart)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def read_meta(path: Path) -> dict:
+    meta_path = Path(path) / META_FILE
+    try:
+        return json.loads(meta_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexNotFoundError(str(path)) from None
+    except (OSError, ValueError) as exc:
+        raise SchemaMismatchError(str(path), f"unreadable {META_FILE} ({exc})", SCHEMA_VERSION) from None
+
+
+def write_meta(path: Path, engine: str) -> None:
+    """Write ``morgue.json`` atomically: a crash leaves the old file or the new, never half."""
+    payload = json.dumps({"engine": engine, "schema_version": SCHEMA_VERSION}, indent=2)
+    fd, tmp = tempfile.mkstemp(dir=path, prefix=".morgue-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(payload + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, Path(path) / META_FILE)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def check_meta(path: Path, engine: str) -> dict:
+    meta = read_meta(path)
+    found = meta.get("schema_version", "unknown")
+    if meta.get("engine") != engine or found != SCHEMA_VERSION:
+        raise SchemaMismatchError(str(path), f"{meta.get('engine')}/{found}", f"{engine}/{SCHEMA_VERSION}")
+    return meta
+
+
+def folder_size(path: Path) -> int:
+    total = 0
+    for entry in Path(path).rglob("*"):
+        try:
+            if entry.is_file():
+                total += entry.stat().st_size
+        except OSError:
+            continue
+    return total

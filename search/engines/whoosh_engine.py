@@ -1,0 +1,400 @@
+"""The Whoosh engine: schema, query translation, one-snapshot search, writers.
+
+Whoosh specifics live here and nowhere else. Choices measured on this machine (see ARCHITECTURE.md
+and ../WHOOSH-NOTES in the project history):
+
+* Dates are epoch seconds in a NUMERIC column, plus a negated copy for "newest first": a missing
+  value sorts last in both orders and undated articles stay findable without a fake date.
+* ``source`` is an ID field lower-cased for matching, while its column keeps the display spelling
+  for facets.
+* One searcher per thread, refreshed on use: opening one per query costs ~5x more, and Whoosh
+  searchers are not safe to share between threads.
+* Wildcards are expanded here against the lexicon with a cap, instead of Whoosh's unbounded
+  expansion, so ``*a`` cannot take the server down.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh import scoring, sorting
+from whoosh.analysis import CharsetFilter, IDTokenizer, LowercaseFilter, RegexTokenizer
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.support.charset import accent_map
+
+from search.analysis import analyzer
+from search.article import Article
+from search.engines.base import (
+    Engine,
+    EngineResults,
+    EngineWriter,
+    IndexStats,
+    MatchedArticle,
+    SCHEMA_VERSION,
+    check_meta,
+    folder_size,
+    write_meta,
+)
+from search.errors import IndexLockedError, IndexNotFoundError, QuerySyntaxError
+from search.query import (
+    And,
+    DateRange,
+    MatchAll,
+    MatchNone,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Term,
+    Wildcard,
+    wildcard_matcher,
+    wildcard_seek,
+)
+from search.types import FacetCount, SearchRequest
+
+ENGINE_NAME = "whoosh"
+TITLE_BOOST = 2.0
+MAX_WILDCARD_TERMS = 1024
+LOCK_TIMEOUT_SECONDS = 3.0
+UNDATED = 2**63 - 1  # what a NUMERIC column holds for a document without the field
+TEXT_FIELDS = ("title", "body")
+
+
+def name_analyzer():
+    """Author and place: lower-cased, accent-folded words, no stemming (names are not verbs)."""
+    return RegexTokenizer(r"\w+") | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def build_schema() -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True, sortable=True),
+        url=ID(stored=True),
+        title=TEXT(analyzer=analyzer(), stored=True, phrase=True),
+        body=TEXT(analyzer=analyzer(), stored=True, phrase=True),
+        date=NUMERIC(int, bits=64, signed=True, sortable=True),
+        date_desc=NUMERIC(int, bits=64, signed=True, sortable=True),
+        published=STORED(),
+        source=ID(stored=True, sortable=True, analyzer=IDTokenizer() | LowercaseFilter()),
+        author=TEXT(analyzer=name_analyzer(), stored=True, phrase=True),
+        place=TEXT(analyzer=name_analyzer(), stored=True),
+        content_hash=ID(stored=True, sortable=True),
+        indexed_at=STORED(),
+    )
+
+
+def _epoch(day: date, end: bool = False) -> int:
+    moment = datetime.combine(day, time.max if end else time.min, tzinfo=timezone.utc)
+    return int(moment.timestamp())
+
+
+def article_fields(article: Article, indexed_at: str) -> dict:
+    fields = {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body,
+        "source": article.source,
+        "content_hash": article.content_hash,
+        "indexed_at": indexed_at,
+    }
+    if article.url:
+        fields["url"] = article.url
+    if article.author:
+        fields["author"] = article.author
+    if article.place:
+        fields["place"] = article.place
+    if article.published:
+        seconds = int(article.published.timestamp())
+        fields["date"] = seconds
+        fields["date_desc"] = -seconds
+        fields["published"] = article.published.isoformat()
+    return fields
+
+
+def stored_article(stored: dict) -> Article:
+    published = stored.get("published")
+    return Article(
+        id=stored["id"],
+        title=stored.get("title", ""),
+        body=stored.get("body", ""),
+        source=stored.get("source", ""),
+        published=datetime.fromisoformat(published) if published else None,
+        url=stored.get("url"),
+        author=stored.get("author"),
+        place=stored.get("place"),
+        content_hash=stored.get("content_hash", ""),
+    )
+
+
+class WhooshWriter(EngineWriter):
+    def __init__(self, ix, bulk: bool) -> None:
+        self._indexed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        try:
+            if bulk and (os.cpu_count() or 1) > 1:
+                self._writer = ix.writer(procs=2, multisegment=True, limitmb=128)
+            else:
+                self._writer = ix.writer(timeout=LOCK_TIMEOUT_SECONDS, limitmb=128)
+        except whoosh_index.LockError:
+            raise IndexLockedError(str(ix.storage.folder)) from None
+
+    def add(self, article: Article) -> None:
+        self._writer.add_document(**article_fields(article, self._indexed_at))
+
+    def update(self, article: Article) -> None:
+        self._writer.update_document(**article_fields(article, self._indexed_at))
+
+    def commit(self) -> None:
+        self._writer.commit()
+
+    def cancel(self) -> None:
+        self._writer.cancel()
+
+
+class WhooshEngine(Engine):
+    name = ENGINE_NAME
+
+    def __init__(self, path: Path, ix) -> None:
+        self.path = Path(path)
+        self._ix = ix
+        self._local = threading.local()
+        self._searchers: list = []
+        self._searchers_lock = threading.Lock()
+
+    # -------------------------------------------------------------------------------- lifecycle
+
+    @classmethod
+    def open(cls, path) -> WhooshEngine:
+        path = Path(path)
+        check_meta(path, ENGINE_NAME)
+        if not whoosh_index.exists_in(str(path)):
+            raise IndexNotFoundError(str(path))
+        return cls(path, whoosh_index.open_dir(str(path), schema=build_schema()))
+
+    @classmethod
+    def create(cls, path) -> WhooshEngine:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        write_meta(path, ENGINE_NAME)
+        ix = whoosh_index.create_in(str(path), build_schema())
+        return cls(path, ix)
+
+    def close(self) -> None:
+        with self._searchers_lock:
+            for searcher in self._searchers:
+                searcher.close()
+            self._searchers.clear()
+        self._local = threading.local()
+
+    def refresh(self) -> None:
+        self._searcher()
+
+    def _searcher(self):
+        """This thread's searcher, moved to the newest commit if there is one."""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            searcher = self._ix.searcher(weighting=scoring.BM25F())
+        elif not searcher.up_to_date():
+            fresh = searcher.refresh()
+            with self._searchers_lock:
+                if searcher in self._searchers:
+                    self._searchers.remove(searcher)
+            searcher = fresh
+        else:
+            return searcher
+        self._local.searcher = searcher
+        with self._searchers_lock:
+            self._searchers.append(searcher)
+        return searcher
+
+    def writer(self, *, bulk: bool = False) -> WhooshWriter:
+        return WhooshWriter(self._ix, bulk)
+
+    # -------------------------------------------------------------------------------- reading
+
+    def stored_hashes(self) -> dict[str, str]:
+        searcher = self._searcher()
+        reader = searcher.reader()
+        if not reader.doc_count():
+            return {}
+        ids = reader.column_reader("id")
+        hashes = reader.column_reader("content_hash")
+        return {ids[n]: hashes[n] for n in reader.all_doc_ids()}
+
+    def get(self, article_id: str) -> Article | None:
+        stored = self._searcher().document(id=article_id)
+        return stored_article(stored) if stored else None
+
+    def iter_articles(self) -> Iterator[Article]:
+        reader = self._searcher().reader()
+        for _docnum, stored in reader.iter_docs():
+            yield stored_article(stored)
+
+    def more_like(self, article_id: str, count: int = 5) -> list[Article]:
+        searcher = self._searcher()
+        docnum = searcher.document_number(id=article_id)
+        if docnum is None:
+            return []
+        results = searcher.more_like(docnum, "body", top=count)
+        if not results.scored_length():
+            results = searcher.more_like(docnum, "title", top=count)
+        return [stored_article(hit.fields()) for hit in results]
+
+    def stats(self) -> IndexStats:
+        searcher = self._searcher()
+        reader = searcher.reader()
+        sources: Counter[str] = Counter()
+        if not reader.doc_count():
+            return IndexStats(str(self.path), ENGINE_NAME, 0, [], None, None, 0,
+                              folder_size(self.path), SCHEMA_VERSION)
+        source_col = reader.column_reader("source")
+        date_col = reader.column_reader("date")
+        first = last = None
+        undated = 0
+        for docnum in reader.all_doc_ids():
+            sources[source_col[docnum]] += 1
+            seconds = date_col[docnum]
+            if seconds == UNDATED:
+                undated += 1
+                continue
+            first = seconds if first is None or seconds < first else first
+            last = seconds if last is None or seconds > last else last
+        last_indexed = None
+        latest = self._ix.latest_generation()
+        toc = self.path / f"_MAIN_{latest}.toc"
+        if toc.exists():
+            last_indexed = datetime.fromtimestamp(toc.stat().st_mtime, tz=timezone.utc)
+        return IndexStats(
+            path=str(self.path),
+            engine=ENGINE_NAME,
+            articles=reader.doc_count(),
+            sources=[FacetCount(v, c) for v, c in sorted(sources.items(), key=lambda x: (-x[1], x[0]))],
+            first_date=_day(first),
+            last_date=_day(last),
+            undated=undated,
+            size_bytes=folder_size(self.path),
+            schema_version=SCHEMA_VERSION,
+            last_indexed=last_indexed,
+            extra={"segments": len(reader.leaf_readers()) if hasattr(reader, "leaf_readers") else 1},
+        )
+
+    # -------------------------------------------------------------------------------- searching
+
+    def search(self, query: Node, request: SearchRequest) -> EngineResults:
+        searcher = self._searcher()
+        reader = searcher.reader()
+        if not reader.doc_count():
+            return EngineResults(0, [])
+        wquery = self._translate(query, reader)
+        filters = self._filters(request)
+        matching = wquery if filters is None else wq.And([wquery, filters])
+        docnums = sorted(searcher.docs_for_query(matching))
+        total = len(docnums)
+
+        source_col = reader.column_reader("source")
+        date_col = reader.column_reader("date")
+        sources: Counter[str] = Counter()
+        days: Counter[date] = Counter()
+        for docnum in docnums:
+            sources[source_col[docnum]] += 1
+            seconds = date_col[docnum]
+            if seconds != UNDATED:
+                days[_day(seconds)] += 1
+
+        hits: list[MatchedArticle] = []
+        start = (request.page - 1) * request.page_size
+        if total and start < total:
+            sortedby = None
+            if request.sort == "newest":
+                sortedby = [sorting.FieldFacet("date_desc"), sorting.FieldFacet("id")]
+            elif request.sort == "oldest":
+                sortedby = [sorting.FieldFacet("date"), sorting.FieldFacet("id")]
+            results = searcher.search(
+                wquery,
+                filter=set(docnums) if filters is not None else None,
+                limit=start + request.page_size,
+                sortedby=sortedby,
+                terms=False,
+            )
+            for hit in results[start : start + request.page_size]:
+                score = float(hit.score) if sortedby is None and hit.score is not None else None
+                hits.append(MatchedArticle(stored_article(hit.fields()), score))
+        return EngineResults(total, hits, dict(sources), dict(days))
+
+    def _filters(self, request: SearchRequest):
+        parts = []
+        if request.sources:
+            parts.append(wq.Or([wq.Term("source", s.casefold()) for s in request.sources]))
+        if request.date_from or request.date_to:
+            parts.append(self._date_range(DateRange(request.date_from, request.date_to)))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else wq.And(parts)
+
+    @staticmethod
+    def _date_range(node: DateRange):
+        start = _epoch(node.start) if node.start else None
+        end = _epoch(node.end, end=True) if node.end else None
+        return wq.NumericRange("date", start, end)
+
+    def _translate(self, node: Node, reader):
+        if isinstance(node, MatchAll):
+            return wq.Every()
+        if isinstance(node, MatchNone):
+            return wq.NullQuery
+        if isinstance(node, And):
+            return wq.And([self._translate(c, reader) for c in node.children])
+        if isinstance(node, Or):
+            return wq.Or([self._translate(c, reader) for c in node.children])
+        if isinstance(node, Not):
+            return wq.Not(self._translate(node.child, reader))
+        if isinstance(node, DateRange):
+            return self._date_range(node)
+        if isinstance(node, Term):
+            if node.field is None:
+                return wq.Or([wq.Term("title", node.text, boost=TITLE_BOOST), wq.Term("body", node.text)])
+            return wq.Term(node.field, node.text)
+        if isinstance(node, Phrase):
+            # Whoosh's slop counts the step between neighbours: 1 is adjacent.
+            slop = node.slop + 1
+            if node.field is None:
+                return wq.Or([
+                    wq.Phrase("title", list(node.terms), slop=slop, boost=TITLE_BOOST),
+                    wq.Phrase("body", list(node.terms), slop=slop),
+                ])
+            return wq.Phrase(node.field, list(node.terms), slop=slop)
+        if isinstance(node, Wildcard):
+            fields = TEXT_FIELDS if node.field is None else (node.field,)
+            terms = []
+            for field in fields:
+                boost = TITLE_BOOST if field == "title" and node.field is None else 1.0
+                terms.extend(wq.Term(field, t, boost=boost) for t in self._expand(reader, field, node.pattern))
+            return wq.Or(terms) if terms else wq.NullQuery
+        raise TypeError(f"cannot translate {node!r}")  # pragma: no cover
+
+    @staticmethod
+    def _expand(reader, field: str, pattern: str) -> list[str]:
+        matches = wildcard_matcher(pattern)
+        seek = wildcard_seek(pattern)
+        found = []
+        candidates = reader.expand_prefix(field, seek) if seek else reader.lexicon(field)
+        for raw in candidates:
+            term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            if matches(term):
+                found.append(term)
+                if len(found) > MAX_WILDCARD_TERMS:
+                    raise QuerySyntaxError(
+                        f"{pattern} matches more than {MAX_WILDCARD_TERMS} words; make it more specific"
+                    )
+        return found
+
+
+def _day(seconds: int | None) -> date | None:
+    if seconds is None:
+        return None
+    return (datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=seconds)).date()

@@ -1,0 +1,174 @@
+"""Snippets: the passage of an article that best shows why it matched, as text plus spans.
+
+A ``Snippet`` never contains markup. Front ends wrap the spans (the web UI in ``<mark>``, the
+terminal in bold, JSON leaves them as offsets) and escape everything else, so no article text can
+ever become HTML by way of a highlight.
+
+Matching works on analysed terms, the same way the index does: "deputize" in a query highlights
+"deputized" and "deputizing"; a phrase is highlighted as one span only where its words stand
+together; a wildcard highlights the words whose terms it expands to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from search.analysis import TermSpan, analyze_spans
+from search.query import Node, Phrase, Term, Wildcard, positive_leaves, wildcard_matcher
+from search.types import Snippet
+
+ELLIPSIS = "\u2026"
+_CONTEXT_BEFORE = 40
+
+
+@dataclass(frozen=True)
+class _Match:
+    start: int
+    end: int
+    key: str  # which query leaf matched: counts distinct leaves in a window
+
+
+def _leaves_for(field: str, query: Node) -> list[Node]:
+    return [
+        leaf for leaf in positive_leaves(query)
+        if getattr(leaf, "field", None) in (None, field)
+    ]
+
+
+def find_matches(text: str, query: Node, field: str = "body") -> list[tuple[int, int]]:
+    """Character spans of ``text`` that the query's positive terms match, merged and sorted."""
+    return _merge([(m.start, m.end) for m in _matches(text, _leaves_for(field, query))])
+
+
+def _matches(text: str, leaves: list[Node]) -> list[_Match]:
+    if not leaves or not text:
+        return []
+    tokens = list(analyze_spans(text))
+    found: list[_Match] = []
+    terms = {leaf.text for leaf in leaves if isinstance(leaf, Term)}
+    patterns = [(leaf.pattern, wildcard_matcher(leaf.pattern)) for leaf in leaves if isinstance(leaf, Wildcard)]
+    for token in tokens:
+        if token.term in terms:
+            found.append(_Match(token.start, token.end, token.term))
+            continue
+        for key, match in patterns:
+            if match(token.term):
+                found.append(_Match(token.start, token.end, key))
+                break
+    for leaf in leaves:
+        if isinstance(leaf, Phrase):
+            found.extend(_phrase_matches(tokens, leaf))
+    return found
+
+
+def _phrase_matches(tokens: list[TermSpan], phrase: Phrase) -> list[_Match]:
+    """Spans where the phrase's terms stand in order, each within ``slop`` positions of the last."""
+    key = " ".join(phrase.terms)
+    found = []
+    first, rest = phrase.terms[0], phrase.terms[1:]
+    for index, token in enumerate(tokens):
+        if token.term != first:
+            continue
+        chain = [token]
+        cursor = index
+        for term in rest:
+            last = chain[-1]
+            nxt = None
+            for probe in range(cursor + 1, len(tokens)):
+                candidate = tokens[probe]
+                if candidate.position - last.position > phrase.slop + 1:
+                    break
+                if candidate.term == term:
+                    nxt, cursor = candidate, probe
+                    break
+            if nxt is None:
+                break
+            chain.append(nxt)
+        if len(chain) == len(phrase.terms):
+            if phrase.slop == 0:
+                found.append(_Match(chain[0].start, chain[-1].end, key))
+            else:
+                found.extend(_Match(t.start, t.end, key) for t in chain)
+    return found
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def make_snippet(text: str, query: Node, max_chars: int = 240, field: str = "body") -> Snippet:
+    """The window of about ``max_chars`` holding the most distinct matched terms."""
+    matches = sorted(_matches(text, _leaves_for(field, query)), key=lambda m: m.start)
+    if len(text) <= max_chars:
+        start, end = 0, len(text)
+    elif not matches:
+        start, end = 0, _word_end(text, max_chars)
+    else:
+        best = (-1, -1, 0)
+        for i, first in enumerate(matches):
+            limit = first.start + max_chars - _CONTEXT_BEFORE
+            inside = [m for m in matches[i:] if m.end <= limit]
+            score = (len({m.key for m in inside}), len(inside))
+            if score > best[:2]:
+                best = (*score, first.start)
+        start = _word_start(text, max(0, best[2] - _CONTEXT_BEFORE))
+        end = _word_end(text, start + max_chars)
+    spans = [(m.start, m.end) for m in matches if m.start >= start and m.end <= end]
+    return _render(text, start, end, _merge(spans))
+
+
+def highlight_all(text: str, query: Node, field: str) -> Snippet:
+    """The whole of ``text`` with every match marked (titles, article pages)."""
+    return Snippet(text, tuple(find_matches(text, query, field)))
+
+
+def _word_start(text: str, index: int) -> int:
+    if index <= 0:
+        return 0
+    space = text.rfind(" ", 0, index)
+    newline = text.rfind("\n", 0, index)
+    return max(space, newline) + 1
+
+
+def _word_end(text: str, index: int) -> int:
+    if index >= len(text):
+        return len(text)
+    space = text.find(" ", index)
+    newline = text.find("\n", index)
+    candidates = [c for c in (space, newline) if c >= 0]
+    return min(candidates) if candidates else len(text)
+
+
+def _render(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> Snippet:
+    """Cut text[start:end], fold its whitespace to single spaces, and move the spans along."""
+    out: list[str] = []
+    mapping: dict[int, int] = {}
+    prefix = ELLIPSIS if start > 0 else ""
+    position = len(prefix)
+    previous_space = True
+    for offset in range(start, end):
+        ch = text[offset]
+        mapping[offset] = position
+        if ch.isspace():
+            if previous_space:
+                continue
+            ch = " "
+            previous_space = True
+        else:
+            previous_space = False
+        out.append(ch)
+        position += 1
+    mapping[end] = position
+    body = "".join(out).rstrip()
+    suffix = ELLIPSIS if end < len(text) else ""
+    moved = tuple(
+        (mapping[s], min(mapping[e], len(prefix) + len(body))) for s, e in spans
+        if mapping[e] > mapping[s]
+    )
+    return Snippet(prefix + body + suffix, moved)

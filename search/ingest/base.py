@@ -1,0 +1,114 @@
+"""What every reader shares: the input file (gzip looked through, bytes counted for progress) and
+the raw record with its location."""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from charset_normalizer import from_bytes
+
+MAX_TEXT_FILE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class RawRecord:
+    """One article's fields as the file gave them, plus where it came from ("line 17")."""
+
+    fields: dict
+    path: str
+    where: str | None
+
+
+class InputFile:
+    """A file to read, transparently gunzipped, that can tell how far reading has got."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.display = str(path)
+        self.compressed = self.path.suffix.lower() == ".gz"
+        self._raw: IO[bytes] | None = None
+
+    @property
+    def inner_suffix(self) -> str:
+        """The extension that says the format: ``a.jsonl.gz`` -> ``.jsonl``."""
+        name = self.path.name.lower()
+        if self.compressed:
+            name = name[: -len(".gz")]
+        return Path(name).suffix
+
+    @property
+    def size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return 0
+
+    def consumed(self) -> int:
+        """Bytes of the file on disk read so far (compressed bytes for .gz): drives progress."""
+        raw = self._raw
+        if raw is None or raw.closed:
+            return 0
+        try:
+            return raw.tell()
+        except (OSError, ValueError):
+            return 0
+
+    def head(self, n: int) -> bytes:
+        with self.open_binary() as stream:
+            return stream.read(n)
+
+    def open_binary(self) -> IO[bytes]:
+        raw = open(self.path, "rb")  # noqa: SIM115 - closed through the returned stream
+        self._raw = raw
+        if self.compressed:
+            return gzip.GzipFile(fileobj=raw, mode="rb")
+        return raw
+
+    def read_text(self) -> str:
+        """The whole file decoded (for formats that are one document per file)."""
+        with self.open_binary() as stream:
+            data = stream.read(MAX_TEXT_FILE_BYTES + 1)
+        if len(data) > MAX_TEXT_FILE_BYTES:
+            raise ValueError(f"file larger than {MAX_TEXT_FILE_BYTES // (1024 * 1024)} MB")
+        return decode_bytes(data)
+
+    def open_lines(self) -> IO[str]:
+        """Text lines, decoded as UTF-8; bytes that are not UTF-8 survive for ``repair_line``."""
+        return io.TextIOWrapper(
+            self.open_binary(), encoding="utf-8-sig", errors="surrogateescape", newline=""
+        )
+
+
+def repair_line(line: str) -> str:
+    """A line that was not valid UTF-8 is re-read as cp1252, the usual culprit, instead of failing."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in line):
+        return line
+    return line.encode("utf-8", "surrogateescape").decode("cp1252", errors="replace")
+
+
+def decode_bytes(data: bytes) -> str:
+    """Decode a whole document: BOMs first, then UTF-8, then the best guess of charset-normalizer."""
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data.decode(encoding)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is not None:
+        return str(best)
+    return data.decode("cp1252", errors="replace")
+
+
+def looks_binary(text: str) -> bool:
+    return "\x00" in text

@@ -1,0 +1,49 @@
+"""JSON Lines (one article object a line), and plain JSON holding an array of article objects."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from search.errors import IngestError
+from search.ingest.base import InputFile, RawRecord, repair_line
+
+
+def read_jsonl(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
+    if input_file.head(4096).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+        yield from _read_json_array(input_file)
+        return
+    lineno = 0
+    try:
+        with input_file.open_lines() as lines:
+            for lineno, line in enumerate(lines, start=1):  # noqa: B007 - used after the loop
+                line = repair_line(line).strip()
+                if not line:
+                    continue
+                yield _record(line, input_file, f"line {lineno}")
+    except (EOFError, OSError) as exc:
+        yield IngestError(input_file.display, f"after line {lineno}", f"file cut short ({exc})")
+
+
+def _record(line: str, input_file: InputFile, where: str) -> RawRecord | IngestError:
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return IngestError(input_file.display, where, f"invalid JSON: {exc.msg} at column {exc.colno}")
+    if not isinstance(value, dict):
+        return IngestError(input_file.display, where, f"expected a JSON object, got {type(value).__name__}")
+    return RawRecord(value, input_file.display, where)
+
+
+def _read_json_array(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
+    try:
+        items = json.loads(input_file.read_text())
+    except (json.JSONDecodeError, ValueError) as exc:
+        yield IngestError(input_file.display, None, f"invalid JSON: {exc}")
+        return
+    for number, item in enumerate(items, start=1):
+        where = f"item {number}"
+        if isinstance(item, dict):
+            yield RawRecord(item, input_file.display, where)
+        else:
+            yield IngestError(input_file.display, where, f"expected a JSON object, got {type(item).__name__}")

@@ -1,0 +1,361 @@
+"""Turning a reader's raw fields into an ``Article``: dates, outlets, bylines, datelines, text.
+
+Pure functions only, so each rule can be tested with a table. ``build_article`` is the one entry
+point the indexer uses; it returns the article plus the warnings a user should see (an unparseable
+date is a warning, not a rejection: the article is still worth finding).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from dateutil import parser as dateutil_parser
+
+from search.article import Article, content_hash, derived_id
+
+UNKNOWN_SOURCE = "unknown"
+TITLE_MAX_CHARS = 140
+EARLIEST_YEAR = 1700
+
+# Field names readers may use for each Article attribute, in order of preference.
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "guid", "uid", "article_id"),
+    "title": ("title", "headline"),
+    "body": ("body", "text", "content", "description", "summary"),
+    "date": ("published", "date", "timestamp", "datetime", "pubdate", "updated"),
+    "source": ("source", "outlet", "publisher", "site_name"),
+    "url": ("url", "link"),
+    "author": ("author", "authors", "byline"),
+    "place": ("place", "dateline", "location"),
+}
+
+# Canonical spellings of outlets that appear under several names.
+_OUTLET_ALIASES = {
+    "reuters": "Reuters",
+    "reuters news": "Reuters",
+    "thomson reuters": "Reuters",
+    "fox news": "Fox News",
+    "foxnews": "Fox News",
+    "foxnews.com": "Fox News",
+    "fox news digital": "Fox News",
+    "ap": "Associated Press",
+    "associated press": "Associated Press",
+    "the associated press": "Associated Press",
+    "afp": "AFP",
+    "agence france-presse": "AFP",
+    "upi": "UPI",
+    "bloomberg": "Bloomberg",
+    "cnn": "CNN",
+}
+
+# Wire credits inside a dateline: "WASHINGTON (Reuters) -".
+_WIRE_CREDITS = {
+    "reuters": "Reuters",
+    "ap": "Associated Press",
+    "afp": "AFP",
+    "upi": "UPI",
+    "bloomberg": "Bloomberg",
+    "cnn": "CNN",
+}
+
+# Phrases an outlet uses about itself, checked only when there is no dateline credit. Quoting
+# another paper ("the Wall Street Journal reported") must not make the article theirs, so these
+# are self-references, not mentions.
+_SELF_REFERENCES = (
+    (re.compile(r"\bFox News Digital\b"), "Fox News"),
+    (re.compile(r"\((?:Reporting|Writing) by [^)]*\)"), "Reuters"),
+    (re.compile(r"\bThe Associated Press contributed to this report\b"), "Associated Press"),
+)
+
+_DATELINE = re.compile(
+    r"""^\s*
+    (?P<place>[A-Z][A-Za-z.'\- ]{1,40}?)            # WASHINGTON, NEW YORK, St. LOUIS
+    (?:,\s*[A-Z][A-Za-z0-9.\- ]{1,30}?)?            # , Calif. / , Feb 26
+    \s*(?:\((?P<credit>[A-Za-z][A-Za-z .&-]{0,30})\))?
+    \s*[-\u2013\u2014]{1,2}\s""",
+    re.VERBOSE,
+)
+_BYLINE = re.compile(r"^\s*By\s+(?P<name>[A-Z][\w.'\-]*(?:[ ,]+(?:and\s+)?[A-Z][\w.'\-]*){0,5})\s*$")
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]?(?=\s+[\"'\u201c\u2018(]?[A-Z0-9])")
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:[A-Za-z]\.){1,}|\b(?:Mr|Mrs|Ms|Dr|St|Sr|Jr|Gov|Sen|Rep|Gen|Col|Lt|Sgt|Inc|Corp|Co|Ltd"
+    r"|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|vs|U\.S|U\.N|U\.K)\.)$"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
+_TRACKING_PARAMS = re.compile(r"^(utm_|fbclid$|gclid$|mc_|ref$|cmpid$)")
+
+
+@dataclass
+class Normalized:
+    """What ``build_article`` hands back: the article and anything the user should be told."""
+
+    article: Article
+    warnings: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------- text
+
+
+def clean_text(text: str) -> str:
+    """Normalise whitespace but keep paragraphs.
+
+    A paragraph ends at a blank line or where the next line is indented (the wire style of
+    Reuters-21578). Hard-wrapped lines inside a paragraph are joined with one space.
+    """
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROL.sub("", text)
+    paragraphs: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        if not line.strip():
+            if paragraphs[-1]:
+                paragraphs.append([])
+            continue
+        if line[:1] in (" ", "\t") and len(line) - len(line.lstrip()) >= 2 and paragraphs[-1]:
+            paragraphs.append([])
+        paragraphs[-1].append(_SPACES.sub(" ", line).strip())
+    return "\n\n".join(" ".join(p) for p in paragraphs if p)
+
+
+def clean_line(text: str | None) -> str:
+    """One-line fields (title, author, source): whitespace collapsed, controls dropped."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", str(text))
+    return _SPACES.sub(" ", _CONTROL.sub("", text).replace("\n", " ").replace("\r", " ")).strip()
+
+
+def title_from_text(text: str, max_chars: int = TITLE_MAX_CHARS) -> str:
+    """The first sentence of ``text``, cut at a word boundary when it is long."""
+    first_paragraph = text.strip().split("\n\n", 1)[0]
+    sentence = first_paragraph
+    for match in _SENTENCE_END.finditer(first_paragraph):
+        head = first_paragraph[: match.start() + 1]
+        if not _ABBREVIATION.search(head):
+            sentence = first_paragraph[: match.end()]
+            break
+    sentence = sentence.strip()
+    if len(sentence) <= max_chars:
+        return sentence
+    cut = sentence[:max_chars].rsplit(" ", 1)[0].rstrip(" ,;:-")
+    return cut + "\u2026"
+
+
+# ---------------------------------------------------------------------------------------- dates
+
+
+def parse_date(value: object) -> datetime | None:
+    """Parse a publication date into a timezone-aware UTC datetime.
+
+    Accepts ISO 8601, RFC 822 (feeds) and the common written forms ("Feb 26, 1987",
+    "26-FEB-1987 15:01:01.79"); a date without a zone is taken as UTC. Raises ``ValueError`` with a
+    reason for text that is not a plausible date; returns None for an empty value.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime(value.year, value.month, value.day)
+    else:
+        parsed = _parse_date_text(str(value).strip())
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    parsed = parsed.astimezone(timezone.utc)
+    if not EARLIEST_YEAR <= parsed.year <= datetime.now(timezone.utc).year + 1:
+        raise ValueError(f"implausible date {value!r}")
+    return parsed
+
+
+def _parse_date_text(text: str) -> datetime:
+    if not text:
+        raise ValueError("empty date")
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    if re.match(r"^[A-Za-z]{3},", text):
+        try:
+            return parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            pass
+    if not re.search(r"\d{4}", text):
+        raise ValueError(f"unparseable date {text!r} (no year)")
+    try:
+        return dateutil_parser.parse(text, default=datetime(1900, 1, 1))
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"unparseable date {text!r}") from exc
+
+
+# ---------------------------------------------------------------------------------------- sources
+
+
+def canonical_source(name: str | None) -> str:
+    """One spelling per outlet: 'REUTERS', 'reuters' and 'Thomson Reuters' are all 'Reuters'."""
+    name = clean_line(name)
+    if not name:
+        return ""
+    return _OUTLET_ALIASES.get(name.casefold(), name)
+
+
+def place_name(raw: str) -> str:
+    """'NEW YORK' -> 'New York'; already mixed-case names are kept as written."""
+    raw = clean_line(raw).strip(" ,-")
+    if raw.isupper():
+        return " ".join(part.capitalize() for part in raw.split())
+    return raw
+
+
+@dataclass(frozen=True)
+class Dateline:
+    place: str | None
+    credit: str | None  # the outlet credited in the dateline, canonical spelling
+    end: int = 0  # where the story proper starts
+
+
+def parse_dateline(text: str) -> Dateline:
+    """Read 'WASHINGTON (Reuters) - ...' or 'SALVADOR, Feb 26 - ...' at the start of ``text``."""
+    match = _DATELINE.match(text)
+    if not match:
+        return Dateline(None, None)
+    place = match.group("place").strip()
+    # A dateline place is written in capitals; a mixed-case run is an ordinary sentence.
+    if not place.replace(".", "").replace("'", "").replace("-", "").replace(" ", "").isupper():
+        return Dateline(None, None)
+    credit = match.group("credit")
+    credit_name = _WIRE_CREDITS.get(credit.strip().casefold()) if credit else None
+    return Dateline(place_name(place), credit_name, match.end())
+
+
+def infer_source(text: str) -> str | None:
+    """The outlet an article's own text gives away: a dateline credit, else a self-reference."""
+    dateline = parse_dateline(text)
+    if dateline.credit:
+        return dateline.credit
+    for pattern, outlet in _SELF_REFERENCES:
+        if pattern.search(text):
+            return outlet
+    return None
+
+
+def split_byline(text: str) -> tuple[str | None, str]:
+    """Take a leading 'By Ted Hesson' line off the text; return (author, remaining text)."""
+    head, sep, rest = text.lstrip().partition("\n")
+    match = _BYLINE.match(head)
+    if not match:
+        return None, text
+    return match.group("name").strip(" ,"), rest.lstrip("\n")
+
+
+# ---------------------------------------------------------------------------------------- urls
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Lower-case scheme and host, no fragment, no tracking parameters, no trailing slash."""
+    url = clean_line(url)
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return url
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)]
+    )
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
+
+
+# ---------------------------------------------------------------------------------------- article
+
+
+def pick(fields: dict, name: str) -> object:
+    """The first non-empty value among the aliases of ``name``."""
+    for key in FIELD_ALIASES[name]:
+        value = fields.get(key)
+        if value not in (None, "", [], ()):
+            return value
+    return None
+
+
+def _join_authors(value: object) -> str:
+    if isinstance(value, (list, tuple)):
+        names = [
+            clean_line(v.get("name") if isinstance(v, dict) else str(v)) for v in value if v
+        ]
+        return ", ".join(n for n in names if n)
+    return clean_line(str(value))
+
+
+def build_article(fields: dict, default_source: str | None = None) -> Normalized:
+    """Normalise one raw record into an Article.
+
+    Raises ``ValueError`` (turned into an IngestError by the caller) only when there is nothing
+    to index: no title and no text.
+    """
+    warnings: list[str] = []
+    body = clean_text(str(pick(fields, "body") or ""))
+    author = _join_authors(pick(fields, "author")) if pick(fields, "author") else None
+    if body:
+        byline_author, body = split_byline(body)
+        author = author or byline_author
+    title = clean_line(pick(fields, "title"))
+    if not title and not body:
+        raise ValueError("no title and no text")
+
+    raw_place = pick(fields, "place")
+    dateline = parse_dateline(body)
+    place = None
+    if raw_place:
+        place = parse_dateline(str(raw_place) + " ").place or place_name(str(raw_place))
+    place = place or dateline.place
+
+    source = (
+        canonical_source(str(pick(fields, "source") or ""))
+        or infer_source(body)
+        or canonical_source(default_source)
+        or UNKNOWN_SOURCE
+    )
+
+    published = None
+    date_errors = []
+    for key in FIELD_ALIASES["date"]:
+        value = fields.get(key)
+        if value in (None, ""):
+            continue
+        try:
+            published = parse_date(value)
+            break
+        except ValueError as exc:
+            date_errors.append(f"{key}: {exc}")
+    if published is None and date_errors:
+        warnings.append("stored as undated: " + "; ".join(date_errors))
+    elif published is None and fields.get("_missing_date"):
+        warnings.append("no ' date YYYY-MM-DD' header; stored as undated")
+
+    title = title or title_from_text(body[dateline.end :])
+    url = canonical_url(str(pick(fields, "url") or "")) if pick(fields, "url") else None
+    given_id = clean_line(str(pick(fields, "id") or ""))
+    article_id = given_id or url or derived_id(source, published, body, title)
+    digest = content_hash(
+        title=title, body=body, source=source, published=published, url=url, author=author,
+        place=place,
+    )
+    article = Article(
+        id=article_id,
+        title=title,
+        body=body,
+        source=source,
+        published=published,
+        url=url,
+        author=author or None,
+        place=place or None,
+        content_hash=digest,
+    )
+    return Normalized(article, warnings)
