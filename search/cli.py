@@ -7,6 +7,7 @@ bad usage or a bad query, 1 any other failure, 130 an interrupt. A traceback is 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import traceback
@@ -39,7 +40,10 @@ class ExitStatus(IntEnum):
 
 def index_option(func):
     return click.option(
-        "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+        "--index",
+        "index_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
         help="Index folder (default: $MORGUE_INDEX_DIR or ./index).",
     )(func)
 
@@ -53,10 +57,8 @@ def parse_day(value: str | None, end: bool, option: str) -> date | None:
     if not value:
         return None
     node = None
-    try:
+    with contextlib.suppress(QuerySyntaxError):
         node = parse_query(f"date:{value}")
-    except QuerySyntaxError:
-        pass
     if node is None or not hasattr(node, "start"):
         raise click.UsageError(f"{option} {value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
     return node.end if end else node.start
@@ -74,8 +76,16 @@ class TqdmProgress(Progress):
             return
         from tqdm import tqdm
 
-        self._bar = tqdm(total=total_bytes, unit="B", unit_scale=True, unit_divisor=1024,
-                         desc="indexing", file=sys.stderr, dynamic_ncols=True, leave=False)
+        self._bar = tqdm(
+            total=total_bytes,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            desc="indexing",
+            file=sys.stderr,
+            dynamic_ncols=True,
+            leave=False,
+        )
 
     def advance(self, done_bytes: int, articles: int) -> None:
         if self._bar is None:
@@ -110,7 +120,9 @@ def cli() -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @index_option
-@click.option("--source", "default_source", help="Outlet for articles that name none and give no clue.")
+@click.option(
+    "--source", "default_source", help="Outlet for articles that name none and give no clue."
+)
 @click.option("--rebuild", is_flag=True, help="Build the index afresh (swapped in when complete).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-record messages.")
 def reindex(paths, index_dir, default_source, rebuild, quiet) -> None:
@@ -127,18 +139,28 @@ def reindex(paths, index_dir, default_source, rebuild, quiet) -> None:
             progress.clear()
             click.echo(message, err=True)
 
-    report = update_index(index_dir, paths, default_source=default_source, rebuild=rebuild,
-                          on_problem=on_problem, progress=progress)
+    report = update_index(
+        index_dir,
+        paths,
+        default_source=default_source,
+        rebuild=rebuild,
+        on_problem=on_problem,
+        progress=progress,
+    )
     click.echo(f"{index_dir}: {report.summary()}")
 
 
 @cli.command()
 @click.argument("query")
 @click.option("--source", "sources", multiple=True, help="Only this outlet (repeat for several).")
-@click.option("--from", "date_from", metavar="DATE", help="From this day (YYYY, YYYY-MM, YYYY-MM-DD).")
+@click.option(
+    "--from", "date_from", metavar="DATE", help="From this day (YYYY, YYYY-MM, YYYY-MM-DD)."
+)
 @click.option("--to", "date_to", metavar="DATE", help="Up to this day, inclusive.")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Hits per page.")
+@click.option(
+    "--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Hits per page."
+)
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @index_option
@@ -146,8 +168,13 @@ def search(query, sources, date_from, date_to, sort, limit, page, as_json, index
     """Search the index. QUERY uses the query language (see README): words are AND-ed; OR, NOT,
     -word, (groups), "phrases", "near words"~5, wild*, title:, source:, author:, place:, date:."""
     request = SearchRequest(
-        query=query, sources=tuple(sources), date_from=parse_day(date_from, False, "--from"),
-        date_to=parse_day(date_to, True, "--to"), sort=sort, page=page, page_size=limit,
+        query=query,
+        sources=tuple(sources),
+        date_from=parse_day(date_from, False, "--from"),
+        date_to=parse_day(date_to, True, "--to"),
+        sort=sort,
+        page=page,
+        page_size=limit,
     )
     with open_engine(resolve_index(index_dir)) as engine:
         results = run_search(engine, request)
@@ -195,8 +222,10 @@ def emphasised(text: str, spans) -> str:
 
 def print_results(results: SearchResults) -> None:
     shown = f"{results.total:,} result{'s' if results.total != 1 else ''}"
-    click.echo(f"{shown} for {results.query!r} (page {results.page} of {results.pages}, "
-               f"{results.took_ms:.0f} ms)")
+    click.echo(
+        f"{shown} for {results.query!r} (page {results.page} of {results.pages}, "
+        f"{results.took_ms:.0f} ms)"
+    )
     first = (results.page - 1) * results.page_size
     for number, hit in enumerate(results.hits, start=first + 1):
         click.echo()
@@ -207,12 +236,16 @@ def print_results(results: SearchResults) -> None:
             click.echo("     " + emphasised(hit.snippet.text, hit.snippet.spans))
     if results.source_facets:
         click.echo()
-        click.echo("Sources: " + " \u00b7 ".join(f"{f.value} {f.count:,}" for f in results.source_facets))
+        click.echo(
+            "Sources: " + " \u00b7 ".join(f"{f.value} {f.count:,}" for f in results.source_facets)
+        )
     if results.date_facets:
         buckets = [b for b in results.date_facets if b.count]
-        click.echo(f"By {results.date_granularity}: "
-                   + " \u00b7 ".join(f"{b.bucket} {b.count:,}" for b in buckets[:24])
-                   + (" \u2026" if len(buckets) > 24 else ""))
+        click.echo(
+            f"By {results.date_granularity}: "
+            + " \u00b7 ".join(f"{b.bucket} {b.count:,}" for b in buckets[:24])
+            + (" \u2026" if len(buckets) > 24 else "")
+        )
 
 
 @cli.command()
@@ -232,7 +265,9 @@ def stats(as_json, index_dir) -> None:
         "undated": info.undated,
         "size_bytes": info.size_bytes,
         "schema_version": info.schema_version,
-        "last_indexed": info.last_indexed.isoformat(timespec="seconds") if info.last_indexed else None,
+        "last_indexed": info.last_indexed.isoformat(timespec="seconds")
+        if info.last_indexed
+        else None,
     }
     if as_json:
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
@@ -242,7 +277,9 @@ def stats(as_json, index_dir) -> None:
     click.echo(f"Dates:      {document['first_date'] or '-'} .. {document['last_date'] or '-'}")
     click.echo(f"Size:       {info.size_bytes / 1_048_576:.1f} MB on disk")
     click.echo(f"Updated:    {document['last_indexed'] or '-'}")
-    click.echo("Sources:    " + (", ".join(f"{s.value} {s.count:,}" for s in info.sources[:20]) or "-"))
+    click.echo(
+        "Sources:    " + (", ".join(f"{s.value} {s.count:,}" for s in info.sources[:20]) or "-")
+    )
 
 
 def run(group: click.Group, argv: list[str] | None = None) -> int:
@@ -278,7 +315,10 @@ def run(group: click.Group, argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so in one line, the trace on request
         if show_traceback:
             traceback.print_exc()
-        click.echo(f"morgue: error: unexpected {type(exc).__name__}: {exc} "
-                   "(run again with --traceback for details)", err=True)
+        click.echo(
+            f"morgue: error: unexpected {type(exc).__name__}: {exc} "
+            "(run again with --traceback for details)",
+            err=True,
+        )
         return ExitStatus.ERROR
     return ExitStatus.OK

@@ -28,8 +28,13 @@ def load_settings(environ: dict[str, str] | None = None, **overrides) -> Setting
         raw = environ.get(ENV_PREFIX + f.name.upper())
         if raw:
             values[f.name] = _convert(f.name, raw)
-    values.update({k: _convert(k, v) if isinstance(v, str) else v
-                   for k, v in overrides.items() if v is not None})
+    values.update(
+        {
+            k: _convert(k, v) if isinstance(v, str) else v
+            for k, v in overrides.items()
+            if v is not None
+        }
+    )
     return replace(Settings(), **values)
 
 

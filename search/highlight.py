@@ -30,8 +30,7 @@ class _Match:
 
 def _leaves_for(field: str, query: Node) -> list[Node]:
     return [
-        leaf for leaf in positive_leaves(query)
-        if getattr(leaf, "field", None) in (None, field)
+        leaf for leaf in positive_leaves(query) if getattr(leaf, "field", None) in (None, field)
     ]
 
 
@@ -46,7 +45,11 @@ def _matches(text: str, leaves: list[Node]) -> list[_Match]:
     tokens = list(analyze_spans(text))
     found: list[_Match] = []
     terms = {leaf.text for leaf in leaves if isinstance(leaf, Term)}
-    patterns = [(leaf.pattern, wildcard_matcher(leaf.pattern)) for leaf in leaves if isinstance(leaf, Wildcard)]
+    patterns = [
+        (leaf.pattern, wildcard_matcher(leaf.pattern))
+        for leaf in leaves
+        if isinstance(leaf, Wildcard)
+    ]
     for token in tokens:
         if token.term in terms:
             found.append(_Match(token.start, token.end, token.term))
@@ -168,7 +171,8 @@ def _render(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> Sn
     body = "".join(out).rstrip()
     suffix = ELLIPSIS if end < len(text) else ""
     moved = tuple(
-        (mapping[s], min(mapping[e], len(prefix) + len(body))) for s, e in spans
+        (mapping[s], min(mapping[e], len(prefix) + len(body)))
+        for s, e in spans
         if mapping[e] > mapping[s]
     )
     return Snippet(prefix + body + suffix, moved)

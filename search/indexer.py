@@ -70,7 +70,9 @@ def _is_index_folder(path: Path) -> bool:
 def _clear_for_rebuild(index_dir: Path) -> Path:
     """Where to build a rebuild: a fresh sibling folder, swapped in when the build completes."""
     if index_dir.exists() and any(index_dir.iterdir()) and not _is_index_folder(index_dir):
-        raise MorgueError(f"{index_dir} is not a Morgue index and is not empty; refusing to rebuild over it")
+        raise MorgueError(
+            f"{index_dir} is not a Morgue index and is not empty; refusing to rebuild over it"
+        )
     staging = index_dir.with_name(index_dir.name + ".rebuild")
     shutil.rmtree(staging, ignore_errors=True)
     return staging
@@ -135,7 +137,9 @@ def update_index(
         stored = engine.stored_hashes()
         total_bytes = sum(f.size for f in inputs)
         bulk = not stored and total_bytes >= BULK_THRESHOLD_BYTES
-        _write_all(engine, inputs, stored, report, problem, progress, default_source, batch_size, bulk)
+        _write_all(
+            engine, inputs, stored, report, problem, progress, default_source, batch_size, bulk
+        )
     finally:
         engine.close()
     if rebuild:

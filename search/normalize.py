@@ -80,13 +80,16 @@ _DATELINE = re.compile(
     \s*[-\u2013\u2014]{1,2}\s""",
     re.VERBOSE,
 )
-_BYLINE = re.compile(r"^\s*By\s+(?P<name>[A-Z][\w.'\-]*(?:[ ,]+(?:and\s+)?[A-Z][\w.'\-]*){0,5})\s*$")
+_BYLINE = re.compile(
+    r"^\s*By\s+(?P<name>[A-Z][\w.'\-]*(?:[ ,]+(?:and\s+)?[A-Z][\w.'\-]*){0,5})\s*$"
+)
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]?(?=\s+[\"'\u201c\u2018(]?[A-Z0-9])")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:[A-Za-z]\.){1,}|\b(?:Mr|Mrs|Ms|Dr|St|Sr|Jr|Gov|Sen|Rep|Gen|Col|Lt|Sgt|Inc|Corp|Co|Ltd"
     r"|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|vs|U\.S|U\.N|U\.K)\.)$"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n\s*|\n(?=[ \t]{2,}\S)")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
 _TRACKING_PARAMS = re.compile(r"^(utm_|fbclid$|gclid$|mc_|ref$|cmpid$)")
 
@@ -110,18 +113,14 @@ def clean_text(text: str) -> str:
     """
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _CONTROL.sub("", text)
-    paragraphs: list[list[str]] = [[]]
-    for line in text.split("\n"):
-        if not line.strip():
-            if paragraphs[-1]:
-                paragraphs.append([])
-            continue
-        if line[:1] in (" ", "\t") and len(line) - len(line.lstrip()) >= 2 and paragraphs[-1]:
-            paragraphs.append([])
-        paragraphs[-1].append(_SPACES.sub(" ", line).strip())
-    return "\n\n".join(" ".join(p) for p in paragraphs if p)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+    paragraphs = (" ".join(p.split()) for p in _PARAGRAPH_BREAK.split(text))
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 def clean_line(text: str | None) -> str:
@@ -266,7 +265,11 @@ def canonical_url(url: str | None) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return url
     query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)]
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not _TRACKING_PARAMS.match(k)
+        ]
     )
     path = parts.path.rstrip("/") or "/"
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
@@ -286,9 +289,7 @@ def pick(fields: dict, name: str) -> object:
 
 def _join_authors(value: object) -> str:
     if isinstance(value, (list, tuple)):
-        names = [
-            clean_line(v.get("name") if isinstance(v, dict) else str(v)) for v in value if v
-        ]
+        names = [clean_line(v.get("name") if isinstance(v, dict) else str(v)) for v in value if v]
         return ", ".join(n for n in names if n)
     return clean_line(str(value))
 
@@ -297,7 +298,8 @@ def build_article(fields: dict, default_source: str | None = None) -> Normalized
     """Normalise one raw record into an Article.
 
     Raises ``ValueError`` (turned into an IngestError by the caller) only when there is nothing
-    to index: no title and no text.
+    to index: no title, no text and no id. An empty record with an id is kept (with a warning):
+    archives cite such placeholders, and dropping them would make counts disagree with the source.
     """
     warnings: list[str] = []
     body = clean_text(str(pick(fields, "body") or ""))
@@ -306,8 +308,11 @@ def build_article(fields: dict, default_source: str | None = None) -> Normalized
         byline_author, body = split_byline(body)
         author = author or byline_author
     title = clean_line(pick(fields, "title"))
+    given_id = clean_line(str(pick(fields, "id") or ""))
     if not title and not body:
-        raise ValueError("no title and no text")
+        if not given_id:
+            raise ValueError("no title, no text and no id: nothing to index")
+        warnings.append("empty article (no title, no text); kept under its id")
 
     raw_place = pick(fields, "place")
     dateline = parse_dateline(body)
@@ -341,10 +346,14 @@ def build_article(fields: dict, default_source: str | None = None) -> Normalized
 
     title = title or title_from_text(body[dateline.end :])
     url = canonical_url(str(pick(fields, "url") or "")) if pick(fields, "url") else None
-    given_id = clean_line(str(pick(fields, "id") or ""))
     article_id = given_id or url or derived_id(source, published, body, title)
     digest = content_hash(
-        title=title, body=body, source=source, published=published, url=url, author=author,
+        title=title,
+        body=body,
+        source=source,
+        published=published,
+        url=url,
+        author=author,
         place=place,
     )
     article = Article(

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from search.analysis import analyze_terms, fold
+from search.analysis import analyze_names, analyze_terms, fold
 from search.errors import QuerySyntaxError
 
 MAX_QUERY_CHARS = 2000
@@ -134,16 +134,20 @@ def _lex(text: str) -> list[_Token]:
         elif ch == '"':
             close = text.find('"', i + 1)
             if close < 0:
-                raise QuerySyntaxError("unbalanced quote: this \" is never closed", i, text)
+                raise QuerySyntaxError('unbalanced quote: this " is never closed', i, text)
             j = close + 1
             slop = 0
             if j < n and text[j] == "~":
                 digits = re.match(r"\d+", text[j + 1 :])
                 if not digits:
-                    raise QuerySyntaxError("~ after a phrase needs a number, as in \"a b\"~5", j, text)
+                    raise QuerySyntaxError(
+                        '~ after a phrase needs a number, as in "a b"~5', j, text
+                    )
                 slop = int(digits.group())
                 if slop > MAX_SLOP:
-                    raise QuerySyntaxError(f"proximity ~{slop} is too wide (at most {MAX_SLOP})", j, text)
+                    raise QuerySyntaxError(
+                        f"proximity ~{slop} is too wide (at most {MAX_SLOP})", j, text
+                    )
                 j += 1 + len(digits.group())
             tokens.append(_Token("QUOTED", text[i + 1 : close], i, slop))
             i = j
@@ -171,7 +175,9 @@ def _lex(text: str) -> list[_Token]:
                 name = field.group(1).lower()
                 if name not in FIELDS:
                     known = ", ".join(f"{f}:" for f in sorted(FIELDS))
-                    raise QuerySyntaxError(f"unknown field {field.group(1)}: (known: {known})", i, text)
+                    raise QuerySyntaxError(
+                        f"unknown field {field.group(1)}: (known: {known})", i, text
+                    )
                 tokens.append(_Token("FIELD", name, i))
                 if field.group(2):
                     tokens.append(_Token("WORD", field.group(2), i + len(field.group(1)) + 1))
@@ -262,7 +268,9 @@ class _Parser:
                 raise self.error(f"{token.text}: cannot stand inside {field}:( )", token.pos)
             return self.parse_field_value(token)
         if token.kind == "RANGE":
-            raise self.error("a [from TO to] range needs a field, as in date:[1987-03-01 TO *]", token.pos)
+            raise self.error(
+                "a [from TO to] range needs a field, as in date:[1987-03-01 TO *]", token.pos
+            )
         if token.kind == "QUOTED":
             return _phrase(field, token, self)
         if token.kind == "WORD":
@@ -303,8 +311,10 @@ class _Parser:
         if value.kind in ("WORD", "QUOTED"):
             token = self.take()
             self.clauses += 1
-            return _phrase(name, token, self) if token.kind == "QUOTED" else _word(name, token, self)
-        raise self.error(f"{name}: needs a word, a \"phrase\" or ( ) after it", value.pos)
+            return (
+                _phrase(name, token, self) if token.kind == "QUOTED" else _word(name, token, self)
+            )
+        raise self.error(f'{name}: needs a word, a "phrase" or ( ) after it', value.pos)
 
 
 # ---------------------------------------------------------------------------------------- leaves
@@ -317,7 +327,9 @@ def _word(field: str | None, token: _Token, parser: _Parser) -> Node:
         value = " ".join(text.split()).casefold()
         return Wildcard(field, value) if ("*" in value or "?" in value) else Term(field, value)
     if "*" in text or "?" in text:
-        pattern = "".join(fold(part) if part not in "*?" else part for part in re.split(r"([*?])", text))
+        pattern = "".join(
+            fold(part) if part not in "*?" else part for part in re.split(r"([*?])", text)
+        )
         if not pattern.strip("*?"):
             raise parser.error("a wildcard needs at least one letter or digit", token.pos)
         return Wildcard(field, pattern)
@@ -339,7 +351,7 @@ def _phrase(field: str | None, token: _Token, parser: _Parser) -> Node:
     terms = _analyze(kind, token.text)
     if not terms:
         if not token.text.strip():
-            raise parser.error("empty phrase \"\"", token.pos)
+            raise parser.error('empty phrase ""', token.pos)
         return MatchNone()
     if len(terms) == 1:
         return Term(field, terms[0])
@@ -347,14 +359,7 @@ def _phrase(field: str | None, token: _Token, parser: _Parser) -> Node:
 
 
 def _analyze(kind: str, text: str) -> list[str]:
-    if kind == "name":
-        return [t for t in fold_words(text)]
-    return analyze_terms(text)
-
-
-def fold_words(text: str) -> list[str]:
-    """Lower-cased, accent-folded words without stemming: how author and place are indexed."""
-    return [w for w in re.findall(r"\w+", fold(" ".join(text.split())) if text else "")]
+    return analyze_names(text) if kind == "name" else analyze_terms(text)
 
 
 _DATE_FORMS = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
@@ -401,7 +406,9 @@ def _date_range(token: _Token, parser: _Parser) -> DateRange:
 def parse_query(text: str) -> Node:
     """Parse ``text`` into a query tree, or raise ``QuerySyntaxError`` saying what is wrong."""
     if len(text) > MAX_QUERY_CHARS:
-        raise QuerySyntaxError(f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})")
+        raise QuerySyntaxError(
+            f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})"
+        )
     return _anchor(simplify(_Parser(text).parse()))
 
 
@@ -454,8 +461,8 @@ def wildcard_matcher(pattern: str):
     if not (pattern.endswith("*") and pattern[:-1] == prefix and len(prefix) >= 4):
         return lambda term: exact(term) is not None
     shortest = len(prefix) - STEM_SLACK
-    return lambda term: exact(term) is not None or (
-        len(term) >= shortest and prefix.startswith(term)
+    return lambda term: (
+        exact(term) is not None or (len(term) >= shortest and prefix.startswith(term))
     )
 
 
@@ -468,7 +475,7 @@ def wildcard_seek(pattern: str) -> str:
 
 
 def positive_leaves(node: Node) -> list[Node]:
-    """The terms, phrases and wildcards a match is made of (not those under NOT): what to highlight."""
+    """The terms, phrases and wildcards a match is made of (none under NOT): what to highlight."""
     if isinstance(node, (And, Or)):
         return [leaf for child in node.children for leaf in positive_leaves(child)]
     if isinstance(node, Not):

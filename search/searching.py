@@ -39,7 +39,9 @@ def validate(request: SearchRequest) -> None:
     if not 1 <= request.page_size <= MAX_PAGE_SIZE:
         raise InvalidRequestError(f"page size must be between 1 and {MAX_PAGE_SIZE}")
     if request.date_from and request.date_to and request.date_from > request.date_to:
-        raise InvalidRequestError(f"from date {request.date_from} is after to date {request.date_to}")
+        raise InvalidRequestError(
+            f"from date {request.date_from} is after to date {request.date_to}"
+        )
 
 
 def search(engine: Engine, request: SearchRequest) -> SearchResults:
@@ -81,7 +83,7 @@ def _hit(article, score, node: Node, snippet_chars: int) -> Hit:
 
 
 def date_histogram(day_counts: dict[date, int]) -> tuple[str, list[DateBucket]]:
-    """Buckets of a day, a month or a year, chosen by the span of the matches; gaps filled with 0."""
+    """Buckets of a day, month or year, chosen by the span of the matches; gaps filled with 0."""
     if not day_counts:
         return "day", []
     first, last = min(day_counts), max(day_counts)

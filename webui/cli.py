@@ -31,7 +31,9 @@ def serve(host, port, index_dir) -> None:
     from webui import create_app
 
     app = create_app({"MORGUE_OVERRIDES": {"index_dir": index_dir}})
-    click.echo(f"Morgue is serving {index_dir} at http://{settings.host}:{settings.port}/", err=True)
+    click.echo(
+        f"Morgue is serving {index_dir} at http://{settings.host}:{settings.port}/", err=True
+    )
     waitress_serve(app, host=settings.host, port=settings.port, threads=8, ident="morgue")
 
 

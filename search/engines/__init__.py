@@ -11,8 +11,16 @@ from search.engines.base import Engine, EngineResults, EngineWriter, MatchedArti
 
 ENGINE_NAMES = ("whoosh",)
 
-__all__ = ["ENGINE_NAMES", "Engine", "EngineResults", "EngineWriter", "MatchedArticle",
-           "create_engine", "open_engine", "read_meta"]
+__all__ = [
+    "ENGINE_NAMES",
+    "Engine",
+    "EngineResults",
+    "EngineWriter",
+    "MatchedArticle",
+    "create_engine",
+    "open_engine",
+    "read_meta",
+]
 
 
 def open_engine(path) -> Engine:

@@ -107,7 +107,9 @@ def read_meta(path: Path) -> dict:
     except FileNotFoundError:
         raise IndexNotFoundError(str(path)) from None
     except (OSError, ValueError) as exc:
-        raise SchemaMismatchError(str(path), f"unreadable {META_FILE} ({exc})", SCHEMA_VERSION) from None
+        raise SchemaMismatchError(
+            str(path), f"unreadable {META_FILE} ({exc})", SCHEMA_VERSION
+        ) from None
 
 
 def write_meta(path: Path, engine: str) -> None:
@@ -129,7 +131,9 @@ def check_meta(path: Path, engine: str) -> dict:
     meta = read_meta(path)
     found = meta.get("schema_version", "unknown")
     if meta.get("engine") != engine or found != SCHEMA_VERSION:
-        raise SchemaMismatchError(str(path), f"{meta.get('engine')}/{found}", f"{engine}/{SCHEMA_VERSION}")
+        raise SchemaMismatchError(
+            str(path), f"{meta.get('engine')}/{found}", f"{engine}/{SCHEMA_VERSION}"
+        )
     return meta
 
 

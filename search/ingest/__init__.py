@@ -46,8 +46,15 @@ EXTENSIONS: dict[str, str] = {
     ".htm": "html",
 }
 
-__all__ = ["READERS", "EXTENSIONS", "InputFile", "RawRecord", "detect_format", "iter_input_files",
-           "read_records"]
+__all__ = [
+    "READERS",
+    "EXTENSIONS",
+    "InputFile",
+    "RawRecord",
+    "detect_format",
+    "iter_input_files",
+    "read_records",
+]
 
 
 def detect_format(input_file: InputFile) -> str | None:
@@ -99,8 +106,11 @@ def read_records(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
         yield IngestError(input_file.display, None, f"cannot read: {exc.strerror or exc}")
         return
     if fmt is None:
-        yield IngestError(input_file.display, None, "unknown format (expected one of: "
-                          + ", ".join(sorted(READERS)) + ")")
+        yield IngestError(
+            input_file.display,
+            None,
+            "unknown format (expected one of: " + ", ".join(sorted(READERS)) + ")",
+        )
         return
     try:
         yield from READERS[fmt](input_file)

@@ -63,11 +63,13 @@ class InputFile:
             return stream.read(n)
 
     def open_binary(self) -> IO[bytes]:
-        raw = open(self.path, "rb")  # noqa: SIM115 - closed through the returned stream
-        self._raw = raw
         if self.compressed:
-            return gzip.GzipFile(fileobj=raw, mode="rb")
-        return raw
+            stream = gzip.open(self.path, "rb")  # noqa: SIM115 - the caller closes it
+            self._raw = stream.fileobj
+            return stream
+        stream = open(self.path, "rb")  # noqa: SIM115 - the caller closes it
+        self._raw = stream
+        return stream
 
     def read_text(self) -> str:
         """The whole file decoded (for formats that are one document per file)."""
@@ -85,14 +87,14 @@ class InputFile:
 
 
 def repair_line(line: str) -> str:
-    """A line that was not valid UTF-8 is re-read as cp1252, the usual culprit, instead of failing."""
+    """A line that is not valid UTF-8 is re-read as cp1252 instead of failing."""
     if not any("\udc80" <= ch <= "\udcff" for ch in line):
         return line
     return line.encode("utf-8", "surrogateescape").decode("cp1252", errors="replace")
 
 
 def decode_bytes(data: bytes) -> str:
-    """Decode a whole document: BOMs first, then UTF-8, then the best guess of charset-normalizer."""
+    """Decode a whole document: BOM first, then UTF-8, then charset-normalizer's best guess."""
     for bom, encoding in (
         (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"),

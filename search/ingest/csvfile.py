@@ -39,15 +39,19 @@ def read_csv(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
                 return
             except csv.Error as exc:
                 record += 1
-                yield IngestError(input_file.display, f"record {record} (line {line_before + 1})",
-                                  f"malformed CSV: {exc}")
+                yield IngestError(
+                    input_file.display,
+                    f"record {record} (line {line_before + 1})",
+                    f"malformed CSV: {exc}",
+                )
                 continue
             if not row or not any(cell.strip() for cell in row):
                 continue
             record += 1
             where = f"record {record} (line {line_before + 1})"
             if len(row) != len(header):
-                yield IngestError(input_file.display, where,
-                                  f"expected {len(header)} fields, found {len(row)}")
+                yield IngestError(
+                    input_file.display, where, f"expected {len(header)} fields, found {len(row)}"
+                )
                 continue
-            yield RawRecord(dict(zip(header, row)), input_file.display, where)
+            yield RawRecord(dict(zip(header, row, strict=False)), input_file.display, where)

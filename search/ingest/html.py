@@ -11,8 +11,16 @@ from bs4 import BeautifulSoup
 from search.errors import IngestError
 from search.ingest.base import InputFile, RawRecord, looks_binary
 
-_DATE_META = ("article:published_time", "og:published_time", "date", "pubdate", "dc.date",
-              "publish-date", "sailthru.date", "parsely-pub-date")
+_DATE_META = (
+    "article:published_time",
+    "og:published_time",
+    "date",
+    "pubdate",
+    "dc.date",
+    "publish-date",
+    "sailthru.date",
+    "parsely-pub-date",
+)
 
 
 def _meta(soup: BeautifulSoup, *names: str) -> str:

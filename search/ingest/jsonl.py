@@ -29,9 +29,13 @@ def _record(line: str, input_file: InputFile, where: str) -> RawRecord | IngestE
     try:
         value = json.loads(line)
     except json.JSONDecodeError as exc:
-        return IngestError(input_file.display, where, f"invalid JSON: {exc.msg} at column {exc.colno}")
+        return IngestError(
+            input_file.display, where, f"invalid JSON: {exc.msg} at column {exc.colno}"
+        )
     if not isinstance(value, dict):
-        return IngestError(input_file.display, where, f"expected a JSON object, got {type(value).__name__}")
+        return IngestError(
+            input_file.display, where, f"expected a JSON object, got {type(value).__name__}"
+        )
     return RawRecord(value, input_file.display, where)
 
 
@@ -46,4 +50,6 @@ def _read_json_array(input_file: InputFile) -> Iterator[RawRecord | IngestError]
         if isinstance(item, dict):
             yield RawRecord(item, input_file.display, where)
         else:
-            yield IngestError(input_file.display, where, f"expected a JSON object, got {type(item).__name__}")
+            yield IngestError(
+                input_file.display, where, f"expected a JSON object, got {type(item).__name__}"
+            )

@@ -32,7 +32,7 @@ def read_text(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
     match = _HEADER.match(text)
     if match:
         fields["date"] = match.group("date")
-        text = text[match.end():]
+        text = text[match.end() :]
     else:
         fields["_missing_date"] = True
     fields["body"] = text

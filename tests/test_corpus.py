@@ -1,0 +1,65 @@
+"""The whole Reuters-21578 corpus from ../shared/corpora (skipped when that folder is absent)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from search.engines import open_engine
+from search.indexer import update_index
+from search.searching import search
+from search.types import SearchRequest
+from tests.conftest import REUTERS_FULL
+
+pytestmark = [pytest.mark.corpus, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def reuters_index(tmp_path_factory):
+    path = tmp_path_factory.mktemp("reuters") / "index"
+    report = update_index(path, [REUTERS_FULL])
+    return path, report
+
+
+def test_every_article_is_indexed_and_a_rerun_writes_nothing(reuters_index):
+    path, first = reuters_index
+    assert first.added == 21_578
+    assert first.rejected == 0
+    second = update_index(path, [REUTERS_FULL])
+    assert (second.added, second.updated, second.unchanged, second.rejected) == (0, 0, 21_578, 0)
+
+
+def test_cocoa_in_march_1987(reuters_index):
+    path, _ = reuters_index
+    with open_engine(path) as engine:
+        results = search(
+            engine,
+            SearchRequest(
+                '"cocoa" AND source:reuters',
+                date_from=date(1987, 3, 1),
+                date_to=date(1987, 3, 31),
+                sort="newest",
+                page_size=100,
+            ),
+        )
+        assert results.total >= 40
+        assert results.total == sum(f.count for f in results.source_facets)
+        dates = [h.date for h in results.hits]
+        assert dates == sorted(dates, reverse=True)
+        assert all(d.startswith("1987-03") for d in dates)
+
+
+def test_oil_prices_pages_to_the_end_and_the_timeline_spans_1987(reuters_index):
+    path, _ = reuters_index
+    with open_engine(path) as engine:
+        first = search(engine, SearchRequest("oil prices", page_size=50))
+        assert first.total > 300
+        last = search(engine, SearchRequest("oil prices", page_size=50, page=first.pages))
+        assert 0 < len(last.hits) <= 50
+        assert (first.pages - 1) * 50 + len(last.hits) == first.total
+        assert first.date_granularity == "month"
+        assert [b.bucket for b in first.date_facets][0] == "1987-02"
+        stats = engine.stats()
+        assert stats.articles == 21_578
+        assert (stats.first_date, stats.last_date) == (date(1987, 2, 26), date(1987, 10, 20))

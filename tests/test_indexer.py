@@ -1,0 +1,205 @@
+"""Incremental reindexing, rebuilds, and what a killed or concurrent writer leaves behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from search.engines import open_engine
+from search.engines.base import META_FILE
+from search.errors import IndexLockedError, IndexNotFoundError, SchemaMismatchError
+from search.indexer import update_index
+from search.searching import search
+from search.types import SearchRequest
+from tests.conftest import REUTERS_SLICE, ROOT
+
+
+def count(index: Path) -> int:
+    with open_engine(index) as engine:
+        return engine.stats().articles
+
+
+def write_jsonl(path: Path, articles: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(a) + "\n" for a in articles), encoding="utf-8")
+    return path
+
+
+def test_second_run_writes_nothing(tmp_path, seeds_copy):
+    index = tmp_path / "index"
+    first = update_index(index, [seeds_copy, REUTERS_SLICE])
+    assert (first.added, first.updated, first.unchanged, first.rejected) == (370, 0, 0, 0)
+    files_before = {p.name: p.stat().st_mtime_ns for p in index.iterdir()}
+    second = update_index(index, [seeds_copy, REUTERS_SLICE])
+    assert (second.added, second.updated, second.unchanged, second.rejected) == (0, 0, 370, 0)
+    assert second.commits == 0
+    assert {p.name: p.stat().st_mtime_ns for p in index.iterdir()} == files_before
+
+
+def test_changed_article_is_updated_not_duplicated(tmp_path):
+    index = tmp_path / "index"
+    source = write_jsonl(
+        tmp_path / "a.jsonl",
+        [
+            {
+                "id": "a1",
+                "title": "Port strike",
+                "body": "Dockers walked out.",
+                "date": "2025-01-01",
+            },
+            {"id": "a2", "title": "Rail news", "body": "Trains ran.", "date": "2025-01-02"},
+        ],
+    )
+    update_index(index, [source])
+    write_jsonl(
+        source,
+        [
+            {
+                "id": "a1",
+                "title": "Port strike ends",
+                "body": "Dockers returned.",
+                "date": "2025-01-01",
+            },
+            {"id": "a2", "title": "Rail news", "body": "Trains ran.", "date": "2025-01-02"},
+            {"id": "a3", "title": "Air news", "body": "Planes flew.", "date": "2025-01-03"},
+        ],
+    )
+    report = update_index(index, [source])
+    assert (report.added, report.updated, report.unchanged) == (1, 1, 1)
+    with open_engine(index) as engine:
+        assert engine.stats().articles == 3
+        assert engine.get("a1").title == "Port strike ends"
+        assert search(engine, SearchRequest("walked")).total == 0
+        assert search(engine, SearchRequest("returned")).total == 1
+
+
+def test_duplicate_ids_in_one_run_keep_the_first(tmp_path):
+    source = write_jsonl(
+        tmp_path / "d.jsonl",
+        [
+            {"id": "x", "title": "First", "body": "one"},
+            {"id": "x", "title": "Second", "body": "two"},
+        ],
+    )
+    problems = []
+    report = update_index(tmp_path / "index", [source], on_problem=problems.append)
+    assert (report.added, report.duplicates) == (1, 1)
+    assert problems == [f"{source}: line 2: duplicate id 'x' (the first one read is kept)"]
+    with open_engine(tmp_path / "index") as engine:
+        assert engine.get("x").title == "First"
+
+
+def test_rebuild_replaces_the_index_and_keeps_the_readme(tmp_path, seeds_copy):
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / "README.md").write_text("keep me", encoding="utf-8")
+    update_index(index, [REUTERS_SLICE])
+    report = update_index(index, [seeds_copy], rebuild=True)
+    assert report.added == 2
+    assert count(index) == 2
+    assert (index / "README.md").read_text(encoding="utf-8") == "keep me"
+    assert not index.with_name("index.rebuild").exists()
+
+
+def test_rebuild_refuses_a_folder_that_is_not_an_index(tmp_path, seeds_copy):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.docx").write_bytes(b"...")
+    with pytest.raises(Exception, match="not a Morgue index"):
+        update_index(precious, [seeds_copy], rebuild=True)
+    assert (precious / "thesis.docx").exists()
+
+
+def test_missing_index_and_version_mismatch_have_clear_errors(tmp_path, seeds_copy):
+    with pytest.raises(IndexNotFoundError, match="morgue reindex"):
+        open_engine(tmp_path / "nothing")
+    index = tmp_path / "index"
+    update_index(index, [seeds_copy])
+    meta = json.loads((index / META_FILE).read_text())
+    meta["schema_version"] = "en_stem_v0+schema0"
+    (index / META_FILE).write_text(json.dumps(meta))
+    with pytest.raises(SchemaMismatchError, match=r"rebuild with `morgue reindex --rebuild"):
+        open_engine(index)
+
+
+def test_a_second_writer_is_refused_while_one_holds_the_lock(tmp_path, seeds_copy):
+    index = tmp_path / "index"
+    update_index(index, [seeds_copy])
+    with open_engine(index) as engine:
+        writer = engine.writer()
+        try:
+            started = time.monotonic()
+            with pytest.raises(IndexLockedError, match="locked by another writer"):
+                update_index(index, [REUTERS_SLICE])
+            assert time.monotonic() - started < 10
+        finally:
+            writer.cancel()
+    assert update_index(index, [REUTERS_SLICE]).added == 368
+
+
+KILL_SCRIPT = """
+import sys
+from search.indexer import update_index
+update_index(sys.argv[1], [sys.argv[2]], batch_size=int(sys.argv[3]))
+"""
+
+
+@pytest.mark.slow
+def test_killed_reindex_leaves_the_last_commit_and_a_rerun_completes(tmp_path):
+    total, batch = 3000, 250
+    words = [
+        "harbour",
+        "strike",
+        "cargo",
+        "vessel",
+        "union",
+        "wage",
+        "port",
+        "crane",
+        "dock",
+        "freight",
+    ]
+    source = write_jsonl(
+        tmp_path / "many.jsonl",
+        [
+            {
+                "id": f"k{i:05d}",
+                "title": f"{words[i % 10]} report {i}",
+                "body": " ".join(words[(i + j) % 10] for j in range(120)),
+                "date": "2025-01-01",
+            }
+            for i in range(total)
+        ],
+    )
+    index = tmp_path / "index"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILL_SCRIPT, str(index), str(source), str(batch)], env=env, cwd=ROOT
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        tocs = list(index.glob("_MAIN_*.toc")) if index.exists() else []
+        if any(int(t.stem.split("_")[-1]) >= 3 for t in tocs):  # two batches committed
+            break
+        time.sleep(0.02)
+    assert process.poll() is None, "the run finished before it could be killed; make it longer"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+    with open_engine(index) as engine:
+        ids = sorted(engine.stored_hashes())
+    assert len(ids) >= 2 * batch
+    assert len(ids) % batch == 0  # whole commits only
+    assert ids == [f"k{i:05d}" for i in range(len(ids))]  # exactly the first batches
+
+    report = update_index(index, [source])
+    assert report.added == total - len(ids)
+    assert report.unchanged == len(ids)
+    with open_engine(index) as engine:
+        assert sorted(engine.stored_hashes()) == [f"k{i:05d}" for i in range(total)]
