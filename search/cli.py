@@ -23,6 +23,7 @@ from search.errors import InvalidRequestError, MorgueError, QuerySyntaxError
 from search.indexer import Progress, update_index
 from search.query import parse_query
 from search.searching import search as run_search
+from search.serialize import results_to_dict
 from search.types import SORTS, SearchRequest, SearchResults
 
 EXAMPLES = (
@@ -179,35 +180,9 @@ def search(query, sources, date_from, date_to, sort, limit, page, as_json, index
     with open_engine(resolve_index(index_dir)) as engine:
         results = run_search(engine, request)
     if as_json:
-        click.echo(json.dumps(results_document(results), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(results_to_dict(results), ensure_ascii=False, indent=2))
     else:
         print_results(results)
-
-
-def results_document(results: SearchResults) -> dict:
-    """The JSON shape of a search, shared by ``morgue search --json`` and the web API."""
-    return {
-        "query": results.query,
-        "total": results.total,
-        "page": results.page,
-        "hits": [
-            {
-                "id": h.id,
-                "title": h.title,
-                "source": h.source,
-                "date": h.date,
-                "url": h.url,
-                "author": h.author,
-                "score": h.score,
-                "snippet": h.snippet.text,
-            }
-            for h in results.hits
-        ],
-        "facets": {
-            "source": [{"value": f.value, "count": f.count} for f in results.source_facets],
-            "date": [{"bucket": b.bucket, "count": b.count} for b in results.date_facets],
-        },
-    }
 
 
 def emphasised(text: str, spans) -> str:

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from search.engines import Engine
 from search.errors import InvalidRequestError
-from search.highlight import make_snippet
+from search.highlight import find_matches, make_snippet
 from search.query import Node, parse_query
 from search.types import (
     MAX_PAGE,
@@ -79,6 +79,7 @@ def _hit(article, score, node: Node, snippet_chars: int) -> Hit:
         score=round(score, 4) if score is not None else None,
         snippet=make_snippet(article.body, node, snippet_chars),
         content_hash=article.content_hash,
+        title_spans=tuple(find_matches(article.title, node, "title")),
     )
 
 

@@ -46,6 +46,7 @@ class Hit:
     score: float | None  # None when sorted by date
     snippet: Snippet
     content_hash: str = ""
+    title_spans: tuple[tuple[int, int], ...] = ()  # matches in the title, for front ends
 
 
 @dataclass(frozen=True)

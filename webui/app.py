@@ -1,35 +1,119 @@
-"""The application factory: settings, instance folder, secret key, the engine, blueprints."""
+"""The application factory: settings, instance folder, secret key, the engine, blueprints,
+security headers.
+
+Settings are layered: code defaults < ``MORGUE_*`` environment < what the caller passes (the
+``serve`` command's flags, or a test's ``test_config``). The index is opened lazily on first use
+and shared by all requests; each thread reads through its own searcher, refreshed to the newest
+commit, so the app never writes the index and never needs a restart after a reindex.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
 import secrets
+import threading
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 
-from search.config import load_settings
+from search.config import Settings, load_settings
+from search.engines import Engine, open_engine
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def _secret_key(instance: Path) -> str:
     """A random key generated once and kept (mode 0600) in the instance folder, never in code."""
     key_file = instance / "secret_key"
-    if key_file.exists():
+    try:
         return key_file.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        pass
     key = secrets.token_hex(32)
-    key_file.touch(mode=0o600)
-    key_file.write_text(key, encoding="utf-8")
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
     return key
 
 
+class EngineHolder:
+    """Opens the index on first use; a missing index is retried on the next request."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Engine:
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = open_engine(self.index_dir)
+        return self._engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
+
+
+def engine() -> Engine:
+    """The engine of the current app (raises IndexNotFoundError while there is no index)."""
+    return current_app.extensions["morgue_engine"].get()
+
+
+def settings() -> Settings:
+    return current_app.config["MORGUE_SETTINGS"]
+
+
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
-    settings = load_settings(**(test_config or {}).get("MORGUE_OVERRIDES", {}))
-    app.config.from_mapping(MORGUE_SETTINGS=settings)
-    if test_config:
-        app.config.update(test_config)
+    test_config = dict(test_config or {})
+    overrides = test_config.pop("MORGUE_OVERRIDES", {})
+    instance_path = test_config.pop("INSTANCE_PATH", None) or os.environ.get("MORGUE_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
+    )
+    app.url_map.merge_slashes = False  # article ids may be URLs ("https://...")
+    app.config.from_mapping(
+        MORGUE_SETTINGS=load_settings(**overrides),
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(test_config)
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
-    app.config.setdefault("SECRET_KEY", None)
-    if not app.config["SECRET_KEY"]:
+    if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
+    app.json.sort_keys = False
+
+    app.extensions["morgue_engine"] = EngineHolder(app.config["MORGUE_SETTINGS"].index_dir)
+
+    from webui import api, errors, filters, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    errors.init_app(app)
+    filters.init_app(app)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
     return app

@@ -43,7 +43,12 @@ from search.engines.base import (
     folder_size,
     write_meta,
 )
-from search.errors import IndexLockedError, IndexNotFoundError, QuerySyntaxError
+from search.errors import (
+    IndexLockedError,
+    IndexNotFoundError,
+    QuerySyntaxError,
+    SchemaMismatchError,
+)
 from search.query import (
     And,
     DateRange,
@@ -163,6 +168,7 @@ class WhooshEngine(Engine):
         self._local = threading.local()
         self._searchers: list = []
         self._searchers_lock = threading.Lock()
+        self._stats_cache: tuple[int, IndexStats] | None = None
 
     # -------------------------------------------------------------------------------- lifecycle
 
@@ -170,9 +176,17 @@ class WhooshEngine(Engine):
     def open(cls, path) -> WhooshEngine:
         path = Path(path)
         check_meta(path, ENGINE_NAME)
-        if not whoosh_index.exists_in(str(path)):
+        # Not whoosh's exists_in(): it unpickles the stored schema, which is exactly what breaks
+        # when an analyzer class has moved. We never read the stored schema at all.
+        if not any(path.glob("_MAIN_*.toc")):
             raise IndexNotFoundError(str(path))
-        return cls(path, whoosh_index.open_dir(str(path), schema=build_schema()))
+        try:
+            ix = whoosh_index.open_dir(str(path), schema=build_schema())
+        except (OSError, EOFError, ValueError, AttributeError, ImportError) as exc:
+            raise SchemaMismatchError(
+                str(path), f"unreadable ({type(exc).__name__}: {exc})", SCHEMA_VERSION
+            ) from exc
+        return cls(path, ix)
 
     @classmethod
     def create(cls, path) -> WhooshEngine:
@@ -244,6 +258,16 @@ class WhooshEngine(Engine):
         return [stored_article(hit.fields()) for hit in results]
 
     def stats(self) -> IndexStats:
+        """Counted over every article, so cached per commit (the welcome page asks each time)."""
+        generation = self._ix.latest_generation()
+        cached = self._stats_cache
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        stats = self._count_stats()
+        self._stats_cache = (generation, stats)
+        return stats
+
+    def _count_stats(self) -> IndexStats:
         searcher = self._searcher()
         reader = searcher.reader()
         sources: Counter[str] = Counter()

@@ -1,0 +1,47 @@
+"""Plain-dict forms of our results, shared by ``morgue search --json`` and the web API so the two
+can never drift apart."""
+
+from __future__ import annotations
+
+from search.article import Article
+from search.types import SearchResults
+
+
+def results_to_dict(results: SearchResults) -> dict:
+    return {
+        "query": results.query,
+        "total": results.total,
+        "page": results.page,
+        "hits": [
+            {
+                "id": h.id,
+                "title": h.title,
+                "source": h.source,
+                "date": h.date,
+                "url": h.url,
+                "author": h.author,
+                "score": h.score,
+                "snippet": h.snippet.text,
+            }
+            for h in results.hits
+        ],
+        "facets": {
+            "source": [{"value": f.value, "count": f.count} for f in results.source_facets],
+            "date": [{"bucket": b.bucket, "count": b.count} for b in results.date_facets],
+        },
+    }
+
+
+def article_to_dict(article: Article) -> dict:
+    return {
+        "id": article.id,
+        "title": article.title,
+        "source": article.source,
+        "date": article.date_text,
+        "published": article.published.isoformat() if article.published else None,
+        "url": article.url,
+        "author": article.author,
+        "place": article.place,
+        "content_hash": article.content_hash,
+        "body": article.body,
+    }

@@ -1,0 +1,214 @@
+"""A real headless Chromium against ``morgue serve`` on a free port: what a researcher does.
+
+Needs Debian's ``chromium`` (never a downloaded browser); skipped with a reason without it.
+A screenshot of the results page is saved to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from search.indexer import update_index
+from tests.conftest import REUTERS_SLICE, ROOT, SEEDS
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+pytestmark = pytest.mark.browser
+
+if not Path(CHROMIUM).exists():
+    pytest.skip("no chromium installed (apt-get install chromium)", allow_module_level=True)
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_server(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            raise RuntimeError(f"morgue serve exited with {process.returncode}:\n{output}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"morgue serve did not answer at {url} within {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("browser")
+    seeds = root / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    update_index(root / "index", [seeds, REUTERS_SLICE])
+    port = free_port()
+    env = {**os.environ, "MORGUE_INSTANCE_PATH": str(root / "instance"), "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "webui.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--index",
+            str(root / "index"),
+        ],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_server(base + "/", process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.console_errors = errors  # a test that expects an error status clears it
+    yield page
+    context.close()
+    assert errors == [], f"errors in the page: {errors}"
+
+
+def test_search_facet_article_and_back(server, page):
+    page.goto(server + "/")
+    page.fill("#q", "IRS agents")
+    page.press("#q", "Enter")
+    page.wait_for_selector("li.hit")
+    assert page.locator("li.hit").count() == 2
+    marks = [m.lower() for m in page.locator(".snippet mark").all_inner_texts()]
+    assert "irs" in marks
+    assert "agents" in marks
+    facets = dict(
+        zip(
+            page.locator(".facet-value").all_inner_texts(),
+            page.locator(".facet-count").all_inner_texts(),
+            strict=False,
+        )
+    )
+    assert facets == {"Fox News": "1", "Reuters": "1"}
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "results.png"), full_page=True)
+
+    page.click(".facet-link:has-text('Reuters')")
+    page.wait_for_url("**source=Reuters**")
+    assert page.locator("li.hit").count() == 1
+    assert "Reuters" in page.locator(".chip").first.inner_text()
+
+    title = page.locator("li.hit h2 a").first.inner_text()
+    page.click("li.hit h2 a")
+    page.wait_for_selector("article.article h1")
+    assert page.locator("article.article h1").inner_text() == title
+    assert page.locator(".article-body mark").count() > 0
+
+    page.go_back()
+    page.wait_for_selector("li.hit")
+    assert "source=Reuters" in page.url
+    assert page.locator("li.hit").count() == 1
+    assert page.input_value("#q") == "IRS agents"
+
+
+def test_sort_changes_on_select_and_pages_are_keyboard_reachable(server, page):
+    page.goto(server + "/search?q=cocoa")
+    page.select_option("#sort", "newest")
+    page.wait_for_url("**sort=newest**")
+    dates = page.locator(".hit-meta time").evaluate_all(
+        "els => els.map(e => e.getAttribute('datetime'))"
+    )
+    assert dates == sorted(dates, reverse=True)
+    page.focus("#q")
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('rel')") == "next":
+            break
+    else:
+        pytest.fail("the Next link was not reachable with Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**page=2**")
+    assert page.locator('.pagination a[aria-current="page"]').inner_text() == "2"
+
+
+def test_timeline_bar_narrows_dates(server, page):
+    page.goto(server + "/search?q=cocoa")
+    bar = page.locator(".timeline svg a").first
+    label = bar.get_attribute("aria-label")
+    bar.click()
+    page.wait_for_url("**from=**")
+    assert page.locator(".chip").count() == 2
+    count = int(label.split(": ")[1].split()[0].replace(",", ""))
+    assert page.locator("li.hit").count() == min(count, 10)
+
+
+def test_phone_width_has_no_horizontal_scroll(server, browser):
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(server + "/search?q=oil+prices")
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    context.close()
+    assert overflow <= 0
+
+
+def test_malformed_query_shows_the_message(server, page):
+    page.goto(server + "/")
+    page.fill("#q", '"unbalanced (AND')
+    page.press("#q", "Enter")
+    page.wait_for_selector("#query-error")
+    assert "unbalanced quote" in page.inner_text("#query-error")
+    # The page itself comes with status 400, which Chromium logs; that is the point here.
+    assert page.console_errors == [
+        "Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"
+    ]
+    page.console_errors.clear()

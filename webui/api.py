@@ -1,0 +1,43 @@
+"""The JSON API: the search page and the article page as data, one error shape for both.
+
+``/api/search`` returns exactly what ``morgue search --json`` prints; errors are
+``{"error": {"code", "message"}}`` with a 4xx status for bad input.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from search.errors import InvalidRequestError, QuerySyntaxError
+from search.searching import search as run_search
+from search.serialize import article_to_dict, results_to_dict
+from webui.app import engine, settings
+from webui.params import request_from_args
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def json_error(status: int, code: str, message: str):
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    return response
+
+
+@bp.get("/search")
+def search():
+    try:
+        search_request = request_from_args(request.args, settings().page_size)
+        results = run_search(engine(), search_request)
+    except QuerySyntaxError as exc:
+        return json_error(400, "bad_query", str(exc))
+    except InvalidRequestError as exc:
+        return json_error(400, "bad_request", str(exc))
+    return jsonify(results_to_dict(results))
+
+
+@bp.get("/articles/<path:article_id>")
+def article(article_id: str):
+    found = engine().get(article_id)
+    if found is None:
+        return json_error(404, "not_found", f"no article with id {article_id!r}")
+    return jsonify(article_to_dict(found))

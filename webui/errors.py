@@ -1,0 +1,51 @@
+"""One error path: HTML pages for people, the JSON error shape under /api/, a log line for bugs.
+
+Nothing here ever shows a traceback to a client.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from search.errors import IndexNotFoundError, MorgueError, SchemaMismatchError
+
+CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _respond(status: int, code: str, title: str, message: str):
+    if _wants_json():
+        from webui.api import json_error
+
+        return json_error(status, code, message)
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        return _respond(
+            status, CODES.get(status, "error"), f"{status} {exc.name}", exc.description or ""
+        )
+
+    @app.errorhandler(IndexNotFoundError)
+    @app.errorhandler(SchemaMismatchError)
+    def no_index(exc: MorgueError):
+        return _respond(503, "no_index", "The archive is not ready", str(exc))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):  # pragma: no cover - handled above
+            return http_error(exc)
+        app.logger.exception("unexpected error on %s %s", request.method, request.path)
+        return _respond(
+            500,
+            "internal_error",
+            "Something went wrong",
+            "The error has been logged. Please try again, or change the search.",
+        )

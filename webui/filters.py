@@ -1,0 +1,43 @@
+"""Jinja filters and globals: safe highlighting, paragraphs, numbers and URLs that keep the
+search's state."""
+
+from __future__ import annotations
+
+from flask import Flask, url_for
+
+from webui.params import query_args
+from webui.render import marked, paragraphs, safe_link, snippet_html
+
+
+def search_url(request, **changes) -> str:
+    """A /search URL for ``request`` with ``changes`` applied (page goes back to 1 unless given)."""
+    changes.setdefault("page", 1)
+    return url_for("pages.search", **query_args(request, **changes))
+
+
+def without_source(request, source: str) -> str:
+    return search_url(request, sources=tuple(s for s in request.sources if s != source))
+
+
+def toggle_source(request, source: str) -> str:
+    chosen = {s.casefold() for s in request.sources}
+    if source.casefold() in chosen:
+        return search_url(
+            request, sources=tuple(s for s in request.sources if s.casefold() != source.casefold())
+        )
+    return search_url(request, sources=(*request.sources, source))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        marked=marked,
+        paragraphs=paragraphs,
+        snippet=snippet_html,
+        safe_link=safe_link,
+        thousands=lambda n: f"{n:,}",
+    )
+    app.jinja_env.globals.update(
+        search_url=search_url, without_source=without_source, toggle_source=toggle_source
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
