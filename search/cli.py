@@ -164,8 +164,17 @@ def reindex(paths, index_dir, default_source, rebuild, quiet) -> None:
 )
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option(
+    "--export",
+    "export_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write every hit (not a page) to FILE.csv or FILE.jsonl.",
+)
 @index_option
-def search(query, sources, date_from, date_to, sort, limit, page, as_json, index_dir) -> None:
+def search(
+    query, sources, date_from, date_to, sort, limit, page, as_json, export_path, index_dir
+) -> None:
     """Search the index. QUERY uses the query language (see README): words are AND-ed; OR, NOT,
     -word, (groups), "phrases", "near words"~5, wild*, title:, source:, author:, place:, date:."""
     request = SearchRequest(
@@ -179,10 +188,25 @@ def search(query, sources, date_from, date_to, sort, limit, page, as_json, index
     )
     with open_engine(resolve_index(index_dir)) as engine:
         results = run_search(engine, request)
+        if export_path is not None:
+            export_search(engine, request, export_path)
+            return
     if as_json:
         click.echo(json.dumps(results_to_dict(results), ensure_ascii=False, indent=2))
     else:
         print_results(results)
+
+
+def export_search(engine, request: SearchRequest, path: Path) -> None:
+    from search.export import FORMATS, chunks, export_rows
+    from search.saved_cli import Counter, write_chunks
+
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise click.UsageError(f"--export takes a .csv or .jsonl file name, not {path.name!r}")
+    counter = Counter()
+    write_chunks(chunks(counter.wrap(export_rows(engine, request)), fmt), path)
+    click.echo(f"wrote {counter.count:,} hits to {path}", err=True)
 
 
 def emphasised(text: str, spans) -> str:
@@ -297,3 +321,7 @@ def run(group: click.Group, argv: list[str] | None = None) -> int:
         )
         return ExitStatus.ERROR
     return ExitStatus.OK
+
+
+# The saved-queries commands register themselves on `cli`.
+from search import saved_cli  # noqa: E402, F401

@@ -442,6 +442,7 @@ def simplify(node: Node) -> Node:
 
 
 STEM_SLACK = 2  # how many letters a stem may drop from a wildcard's literal prefix
+STEM_SLACK_MIN_PREFIX = 6  # shorter prefixes get none: "price*" must not match the stem "pri"
 
 
 def wildcard_prefix(pattern: str) -> str:
@@ -453,12 +454,13 @@ def wildcard_matcher(pattern: str):
     """A predicate on index terms for a wildcard pattern.
 
     Index terms are stems, so "deputiz*" would miss "deput" (the stem of "deputized"). A pattern
-    that ends in * with a literal prefix of four or more letters therefore also matches a stem the
-    prefix starts with, if the stem drops at most ``STEM_SLACK`` letters of it.
+    that ends in * with a literal prefix of six or more letters therefore also matches a stem the
+    prefix starts with, if the stem drops at most ``STEM_SLACK`` letters of it. Shorter prefixes
+    get no slack: "price*" accepting "pri" (from "PRI", a ticker) ranked junk first.
     """
     exact = re.compile(fnmatch.translate(pattern)).match
     prefix = wildcard_prefix(pattern)
-    if not (pattern.endswith("*") and pattern[:-1] == prefix and len(prefix) >= 4):
+    if not _has_slack(pattern):
         return lambda term: exact(term) is not None
     shortest = len(prefix) - STEM_SLACK
     return lambda term: (
@@ -469,9 +471,12 @@ def wildcard_matcher(pattern: str):
 def wildcard_seek(pattern: str) -> str:
     """The prefix to scan the lexicon from so every term ``wildcard_matcher`` accepts is seen."""
     prefix = wildcard_prefix(pattern)
-    if pattern.endswith("*") and pattern[:-1] == prefix and len(prefix) >= 4:
-        return prefix[: len(prefix) - STEM_SLACK]
-    return prefix
+    return prefix[: len(prefix) - STEM_SLACK] if _has_slack(pattern) else prefix
+
+
+def _has_slack(pattern: str) -> bool:
+    prefix = wildcard_prefix(pattern)
+    return pattern.endswith("*") and pattern[:-1] == prefix and len(prefix) >= STEM_SLACK_MIN_PREFIX
 
 
 def positive_leaves(node: Node) -> list[Node]:

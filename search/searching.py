@@ -50,7 +50,7 @@ def search(engine: Engine, request: SearchRequest) -> SearchResults:
     validate(request)
     node = parse_query(request.query)
     found = engine.search(node, request)
-    hits = [_hit(m.article, m.score, node, request.snippet_chars) for m in found.hits]
+    hits = [to_hit(m.article, m.score, node, request.snippet_chars) for m in found.hits]
     granularity, buckets = date_histogram(found.day_counts)
     facets = sorted(found.source_counts.items(), key=lambda item: (-item[1], item[0].casefold()))
     return SearchResults(
@@ -67,7 +67,8 @@ def search(engine: Engine, request: SearchRequest) -> SearchResults:
     )
 
 
-def _hit(article, score, node: Node, snippet_chars: int) -> Hit:
+def to_hit(article, score, node: Node, snippet_chars: int = 240) -> Hit:
+    """One article as a search hit, with its snippet and title highlights for ``node``."""
     return Hit(
         id=article.id,
         title=article.title,

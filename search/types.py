@@ -93,4 +93,5 @@ class IndexStats:
     size_bytes: int
     schema_version: str
     last_indexed: datetime | None = None
+    generation: int = 0  # increases with every commit: tells two index states apart
     extra: dict = field(default_factory=dict)

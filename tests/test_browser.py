@@ -212,3 +212,20 @@ def test_malformed_query_shows_the_message(server, page):
         "Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"
     ]
     page.console_errors.clear()
+
+
+def test_save_a_search_and_find_it_on_the_saved_page(server, page):
+    page.goto(server + "/search?q=cocoa&sort=newest")
+    page.click("details.save summary")
+    page.fill("#save-name", "Cocoa in the browser")
+    page.fill("#save-notes", "saved from a test")
+    page.click("details.save button[type=submit]")
+    page.wait_for_url("**/saved/cocoa-in-the-browser")
+    assert page.inner_text("h1") == "Cocoa in the browser"
+    page.click("text=Run now")
+    page.wait_for_selector(".runs li")
+    page.click(".topnav >> text=Saved searches")
+    page.wait_for_url("**/saved")
+    row = page.locator(".saved-table tbody tr", has_text="Cocoa in the browser")
+    assert row.count() == 1
+    assert int(row.locator("td").nth(3).inner_text().replace(",", "")) > 10

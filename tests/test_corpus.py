@@ -63,3 +63,51 @@ def test_oil_prices_pages_to_the_end_and_the_timeline_spans_1987(reuters_index):
         stats = engine.stats()
         assert stats.articles == 21_578
         assert (stats.first_date, stats.last_date) == (date(1987, 2, 26), date(1987, 10, 20))
+
+
+def test_saved_query_sees_the_second_half_of_reuters_as_new(tmp_path):
+    """The saved-queries acceptance run: half the corpus, a run, the rest, a run."""
+    import csv
+    import gzip
+    import io
+
+    from search.export import chunks, export_rows
+    from search.query import parse_query
+    from search.saved import SavedStore
+
+    lines = gzip.decompress(REUTERS_FULL.read_bytes()).decode("utf-8").splitlines(keepends=True)
+    half = len(lines) // 2
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text("".join(lines[:half]), encoding="utf-8")
+    second.write_text("".join(lines[half:]), encoding="utf-8")
+    index = tmp_path / "index"
+    update_index(index, [first])
+    with SavedStore(tmp_path / "saved.sqlite3") as store:
+        store.add("oil", "oil AND price*")
+        with open_engine(index) as engine:
+            before = set(
+                engine.match_keys(parse_query("oil AND price*"), store.get("oil").request())
+            )
+            assert store.run("oil", engine).run.total == len(before)
+        update_index(index, [second])
+        with open_engine(index) as engine:
+            after = set(
+                engine.match_keys(parse_query("oil AND price*"), store.get("oil").request())
+            )
+            report = store.run("oil", engine, new_only=True)
+            assert report.run.new == len(after - before) > 100
+            assert {h.id for h in report.hits} == after - before
+            rows = list(
+                csv.DictReader(
+                    io.StringIO(
+                        "".join(
+                            chunks(
+                                export_rows(engine, store.get("oil").request(), report.new_ids),
+                                "csv",
+                            )
+                        )
+                    )
+                )
+            )
+            assert len(rows) == report.run.total == len(after)
+            assert sum(r["new"] == "true" for r in rows) == report.run.new

@@ -136,6 +136,8 @@ def test_positive_leaves_skip_negations():
         ("deputiz*", "deput", True),  # the stem of "deputized"
         ("deputiz*", "dep", False),
         ("oil*", "oi", False),  # short prefixes get no stem slack
+        ("price*", "pri", False),
+        ("price*", "pric", False),
         ("wom?n", "women", True),
         ("wom?n", "woman", True),
         ("wom?n", "womn", False),

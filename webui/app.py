@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 
 from flask import Flask, current_app
+from flask_wtf.csrf import CSRFProtect
 
 from search.config import Settings, load_settings
 from search.engines import Engine, open_engine
@@ -85,7 +86,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=1024 * 1024,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
-        JSON_SORT_KEYS=False,
+        WTF_CSRF_TIME_LIMIT=None,  # valid for the browser session, not an hour
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(test_config)
@@ -97,10 +98,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.extensions["morgue_engine"] = EngineHolder(app.config["MORGUE_SETTINGS"].index_dir)
 
-    from webui import api, errors, filters, views
+    from webui import api, errors, filters, saved_views, views
 
+    CSRFProtect(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(saved_views.bp)
+    app.teardown_appcontext(saved_views.close_store)
     errors.init_app(app)
     filters.init_app(app)
 

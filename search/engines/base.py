@@ -75,6 +75,14 @@ class Engine(ABC):
     def search(self, query: Node, request: SearchRequest) -> EngineResults: ...
 
     @abstractmethod
+    def match_keys(self, query: Node, request: SearchRequest) -> dict[str, str]:
+        """Id -> content hash of every match (no order): what a saved-query run records."""
+
+    @abstractmethod
+    def iter_hits(self, query: Node, request: SearchRequest) -> Iterator[MatchedArticle]:
+        """Every match in the request's order, read lazily: what an export streams."""
+
+    @abstractmethod
     def get(self, article_id: str) -> Article | None: ...
 
     @abstractmethod

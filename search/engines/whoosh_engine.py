@@ -313,6 +313,7 @@ class WhooshEngine(Engine):
             size_bytes=folder_size(self.path),
             schema_version=SCHEMA_VERSION,
             last_indexed=last_indexed,
+            generation=latest,
             extra={
                 "segments": len(reader.leaf_readers()) if hasattr(reader, "leaf_readers") else 1
             },
@@ -321,14 +322,10 @@ class WhooshEngine(Engine):
     # -------------------------------------------------------------------------------- searching
 
     def search(self, query: Node, request: SearchRequest) -> EngineResults:
-        searcher = self._searcher()
-        reader = searcher.reader()
-        if not reader.doc_count():
+        searcher, wquery, filters, docnums = self._matching(query, request)
+        if wquery is None:
             return EngineResults(0, [])
-        wquery = self._translate(query, reader)
-        filters = self._filters(request)
-        matching = wquery if filters is None else wq.And([wquery, filters])
-        docnums = sorted(searcher.docs_for_query(matching))
+        reader = searcher.reader()
         total = len(docnums)
 
         source_col = reader.column_reader("source")
@@ -341,25 +338,61 @@ class WhooshEngine(Engine):
             if seconds != UNDATED:
                 days[_day(seconds)] += 1
 
-        hits: list[MatchedArticle] = []
         start = (request.page - 1) * request.page_size
+        hits: list[MatchedArticle] = []
         if total and start < total:
-            sortedby = None
-            if request.sort == "newest":
-                sortedby = [sorting.FieldFacet("date_desc"), sorting.FieldFacet("id")]
-            elif request.sort == "oldest":
-                sortedby = [sorting.FieldFacet("date"), sorting.FieldFacet("id")]
-            results = searcher.search(
-                wquery,
-                filter=set(docnums) if filters is not None else None,
-                limit=start + request.page_size,
-                sortedby=sortedby,
-                terms=False,
+            limit = start + request.page_size
+            hits = list(
+                self._ranked(searcher, wquery, filters, docnums, limit, request.sort, skip=start)
             )
-            for hit in results[start : start + request.page_size]:
-                score = float(hit.score) if sortedby is None and hit.score is not None else None
-                hits.append(MatchedArticle(stored_article(hit.fields()), score))
         return EngineResults(total, hits, dict(sources), dict(days))
+
+    def _ranked(
+        self, searcher, wquery, filters, docnums, limit, sort, skip: int = 0
+    ) -> Iterator[MatchedArticle]:
+        """Hits in the requested order; stored fields are read one hit at a time."""
+        sortedby = None
+        if sort == "newest":
+            sortedby = [sorting.FieldFacet("date_desc"), sorting.FieldFacet("id")]
+        elif sort == "oldest":
+            sortedby = [sorting.FieldFacet("date"), sorting.FieldFacet("id")]
+        results = searcher.search(
+            wquery,
+            filter=set(docnums) if filters is not None else None,
+            limit=limit,
+            sortedby=sortedby,
+            terms=False,
+        )
+        for index in range(skip, results.scored_length()):
+            score = results.score(index) if sortedby is None else None
+            stored = searcher.stored_fields(results.docnum(index))
+            yield MatchedArticle(
+                stored_article(stored), float(score) if score is not None else None
+            )
+
+    def _matching(self, query: Node, request: SearchRequest):
+        searcher = self._searcher()
+        reader = searcher.reader()
+        if not reader.doc_count():
+            return searcher, None, None, []
+        wquery = self._translate(query, reader)
+        filters = self._filters(request)
+        matching = wquery if filters is None else wq.And([wquery, filters])
+        return searcher, wquery, filters, sorted(searcher.docs_for_query(matching))
+
+    def match_keys(self, query: Node, request: SearchRequest) -> dict[str, str]:
+        searcher, _, _, docnums = self._matching(query, request)
+        if not docnums:
+            return {}
+        reader = searcher.reader()
+        ids = reader.column_reader("id")
+        hashes = reader.column_reader("content_hash")
+        return {ids[n]: hashes[n] for n in docnums}
+
+    def iter_hits(self, query: Node, request: SearchRequest) -> Iterator[MatchedArticle]:
+        searcher, wquery, filters, docnums = self._matching(query, request)
+        if docnums:
+            yield from self._ranked(searcher, wquery, filters, docnums, None, request.sort)
 
     def _filters(self, request: SearchRequest):
         parts = []

@@ -1,0 +1,83 @@
+"""Exporting every hit of a search, streamed, as CSV or JSON Lines.
+
+Rows are produced one at a time from the engine's lazy hit iterator, so memory stays flat for any
+number of hits. CSV cells that a spreadsheet would run as a formula (starting with ``= + - @``, a
+tab or a carriage return) get a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+
+from search.engines import Engine
+from search.query import parse_query
+from search.searching import to_hit, validate
+from search.types import SearchRequest
+
+COLUMNS = ("id", "date", "source", "title", "author", "url", "score", "snippet", "new")
+FORMATS = ("csv", "jsonl")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: str) -> str:
+    """Keep a spreadsheet from executing a cell (CSV injection)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def export_rows(
+    engine: Engine, request: SearchRequest, new_ids: set[str] | None = None
+) -> Iterator[dict]:
+    """Every hit of ``request`` in its sort order (pagination ignored), as export rows."""
+    validate(SearchRequest(**{**request.__dict__, "page": 1}))
+    node = parse_query(request.query)
+    for match in engine.iter_hits(node, request):
+        hit = to_hit(match.article, match.score, node, request.snippet_chars)
+        yield {
+            "id": hit.id,
+            "date": hit.date,
+            "source": hit.source,
+            "title": hit.title,
+            "author": hit.author,
+            "url": hit.url,
+            "score": hit.score,
+            "snippet": hit.snippet.text,
+            "new": (hit.id in new_ids) if new_ids is not None else None,
+        }
+
+
+def csv_chunks(rows: Iterable[dict]) -> Iterator[str]:
+    """CSV text in chunks (a header, then a chunk a row), for streaming responses and files."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        cells = []
+        for column in COLUMNS:
+            value = row.get(column)
+            if value is None:
+                cells.append("")
+            elif isinstance(value, bool):
+                cells.append("true" if value else "false")
+            elif isinstance(value, str):
+                cells.append(neutralise(value))
+            else:
+                cells.append(str(value))
+        writer.writerow(cells)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def jsonl_chunks(rows: Iterable[dict]) -> Iterator[str]:
+    for row in rows:
+        yield json.dumps(row, ensure_ascii=False) + "\n"
+
+
+def chunks(rows: Iterable[dict], fmt: str) -> Iterator[str]:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
+    return csv_chunks(rows) if fmt == "csv" else jsonl_chunks(rows)

@@ -1,0 +1,218 @@
+"""Saved queries in the browser: save from the results page, list, view with new hits marked,
+run, edit, delete, export, and follow as an Atom feed.
+
+Every state-changing request is a POST protected by a CSRF token (Flask-WTF); GET never changes
+anything. Exports and feeds are GETs because they only read.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+
+from search.errors import InvalidRequestError, QuerySyntaxError
+from search.export import FORMATS, chunks, export_rows
+from search.query import MAX_QUERY_CHARS
+from search.saved import SavedQueryError, SavedStore, slugify
+from search.searching import search as run_search
+from search.types import SORTS
+from webui.app import engine, settings
+from webui.params import request_from_args
+from webui.views import page_window
+
+bp = Blueprint("saved", __name__)
+
+FEED_ENTRIES = 50
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
+
+
+def store() -> SavedStore:
+    if "saved_store" not in g:
+        path = settings().db or Path(current_app.instance_path) / "morgue.sqlite3"
+        g.saved_store = SavedStore(path)
+    return g.saved_store
+
+
+def close_store(_exc=None) -> None:
+    saved_store = g.pop("saved_store", None)
+    if saved_store is not None:
+        saved_store.close()
+
+
+def get_saved(slug: str):
+    """:raise 404: when no saved query has that name."""
+    try:
+        return store().get(slug)
+    except SavedQueryError:
+        abort(404, description=f"No saved query is called {slug!r}.")
+
+
+def sparkline(totals: list[int], width: int = 160, height: int = 32) -> str | None:
+    """SVG polyline points for the run totals (oldest first), or None with fewer than two runs."""
+    if len(totals) < 2:
+        return None
+    peak = max(totals) or 1
+    step = width / (len(totals) - 1)
+    return " ".join(
+        f"{i * step:.1f},{height - 2 - (height - 4) * t / peak:.1f}" for i, t in enumerate(totals)
+    )
+
+
+@bp.get("/saved")
+def saved_list(error: str | None = None, status: int = 200):
+    return render_template("saved/list.html", items=store().list(), error=error), status
+
+
+@bp.post("/saved")
+def saved_create():
+    form = request.form
+    try:
+        search_request = request_from_args(form)
+        name = form.get("name", "").strip() or search_request.query[:60] or "saved search"
+        item = store().add(
+            name,
+            search_request.query,
+            sources=search_request.sources,
+            date_from=search_request.date_from,
+            date_to=search_request.date_to,
+            sort=search_request.sort,
+            notes=form.get("notes", "").strip()[:5000],
+        )
+    except (SavedQueryError, QuerySyntaxError, InvalidRequestError) as exc:
+        return saved_list(error=str(exc), status=400)
+    return redirect(url_for("saved.saved_detail", slug=item.slug), code=303)
+
+
+@bp.get("/saved/<slug>")
+def saved_detail(slug: str):
+    item = get_saved(slug)
+    raw_page = request.args.get("page", "1")
+    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) <= 10_000 else 1
+    results = run_search(engine(), item.request(page, settings().page_size))
+    new_ids, changed_ids = store().changes_now(item, engine())
+    runs = store().runs(item.slug)
+    return render_template(
+        "saved/detail.html",
+        item=item,
+        results=results,
+        req=item.request(page),
+        new_ids=new_ids,
+        changed_ids=changed_ids,
+        runs=runs,
+        versions=store().versions(item.slug),
+        spark=sparkline([r.total for r in runs]),
+        pages=page_window(results.page, results.pages),
+    )
+
+
+@bp.post("/saved/<slug>/run")
+def saved_run(slug: str):
+    item = get_saved(slug)
+    store().run(item.slug, engine())
+    return redirect(url_for("saved.saved_detail", slug=item.slug), code=303)
+
+
+@bp.route("/saved/<slug>/edit", methods=["GET", "POST"])
+def saved_edit(slug: str):
+    item = get_saved(slug)
+    error = None
+    if request.method == "POST":
+        form = request.form
+        try:
+            search_request = request_from_args(form)
+            sources = tuple(s.strip() for s in form.get("sources", "").split(",") if s.strip())
+            item = store().edit(
+                item.slug,
+                new_name=form.get("name", item.name),
+                query=search_request.query,
+                sources=sources,
+                date_from=search_request.date_from,
+                date_to=search_request.date_to,
+                sort=search_request.sort,
+                notes=form.get("notes", "").strip()[:5000],
+            )
+            return redirect(url_for("saved.saved_detail", slug=item.slug), code=303)
+        except (SavedQueryError, QuerySyntaxError, InvalidRequestError) as exc:
+            error = str(exc)
+    status = 400 if error else 200
+    return render_template(
+        "saved/edit.html", item=item, error=error, sorts=SORTS, max_query_chars=MAX_QUERY_CHARS
+    ), status
+
+
+@bp.post("/saved/<slug>/delete")
+def saved_delete(slug: str):
+    item = get_saved(slug)
+    store().delete(item.slug)
+    return redirect(url_for("saved.saved_list"), code=303)
+
+
+def _download(rows, fmt: str, filename: str) -> Response:
+    response = Response(stream_with_context(chunks(rows, fmt)), content_type=CONTENT_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/saved/<slug>/export.<fmt>")
+def saved_export(slug: str, fmt: str):
+    if fmt not in FORMATS:
+        abort(404)
+    item = get_saved(slug)
+    new_ids, changed_ids = store().changes_now(item, engine())
+    rows = export_rows(engine(), item.request(), new_ids | changed_ids)
+    return _download(rows, fmt, f"{item.slug}.{fmt}")
+
+
+@bp.get("/export.<fmt>")
+def search_export(fmt: str):
+    if fmt not in FORMATS:
+        abort(404)
+    try:
+        search_request = request_from_args(request.args)
+        rows = export_rows(engine(), search_request)
+        first = next(rows, None)  # parse errors surface here, before streaming starts
+    except (QuerySyntaxError, InvalidRequestError) as exc:
+        abort(400, description=str(exc))
+    name = slugify(search_request.query)[:40] or "search"
+
+    def all_rows():
+        if first is not None:
+            yield first
+            yield from rows
+
+    return _download(all_rows(), fmt, f"morgue-{name}.{fmt}")
+
+
+@bp.get("/saved/<slug>/feed.atom")
+def saved_feed(slug: str):
+    item = get_saved(slug)
+    newest = item.request(1, FEED_ENTRIES)
+    results = run_search(engine(), type(newest)(**{**newest.__dict__, "sort": "newest"}))
+    updated = item.last_run.run_at if item.last_run else item.updated_at
+    body = render_template(
+        "saved/feed.atom.xml",
+        item=item,
+        results=results,
+        updated=max(updated, item.updated_at).astimezone(timezone.utc),
+        now=datetime.now(timezone.utc),
+    )
+    return Response(body, content_type="application/atom+xml; charset=utf-8")
+
+
+@bp.get("/opensearch.xml")
+def opensearch():
+    body = render_template("opensearch.xml")
+    return Response(body, content_type="application/opensearchdescription+xml; charset=utf-8")
