@@ -19,6 +19,7 @@ from search.types import Snippet
 
 ELLIPSIS = "\u2026"
 _CONTEXT_BEFORE = 40
+MAX_HIGHLIGHT_CHARS = 50_000  # matches past this are not marked: a snippet never needs them
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def find_matches(text: str, query: Node, field: str = "body") -> list[tuple[int,
 def _matches(text: str, leaves: list[Node]) -> list[_Match]:
     if not leaves or not text:
         return []
-    tokens = list(analyze_spans(text))
+    tokens = analyze_spans(text[:MAX_HIGHLIGHT_CHARS])
     found: list[_Match] = []
     terms = {leaf.text for leaf in leaves if isinstance(leaf, Term)}
     patterns = [

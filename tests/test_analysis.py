@@ -49,3 +49,20 @@ def test_analyzer_pickles_by_import_path():
     restored = pickle.loads(pickle.dumps(analyzer()))
     assert [t.text for t in restored("Deputized agents")] == ["deput", "agent"]
     assert ANALYZER_VERSION.startswith("en_stem_v")
+
+
+def test_fast_spans_agree_with_the_analyzer():
+    import gzip
+
+    from tests.conftest import REUTERS_SLICE
+
+    texts = gzip.decompress(REUTERS_SLICE.read_bytes()).decode("utf-8").splitlines()
+    texts += ["Caf\u00e9 DHS\u2019s U.S.A. don't 3.5 the  O'Brien's \u00c9cole"]
+    for text in texts:
+        spans = analyze_spans(text)
+        assert [s.term for s in spans] == analyze_terms(text)
+        # Whoosh reuses one Token object: read each one as it is yielded.
+        tokens = [
+            (t.pos, t.startchar, t.endchar) for t in analyzer()(text, positions=True, chars=True)
+        ]
+        assert [(s.position, s.start, s.end) for s in spans] == tokens

@@ -1,0 +1,53 @@
+"""Checks on the Whoosh internals Morgue leans on, so a Whoosh upgrade that changes them fails
+here first: the fast document sets must equal Whoosh's own matching, query by query."""
+
+from __future__ import annotations
+
+import pytest
+
+from search.query import parse_query
+from search.types import SearchRequest
+
+QUERIES = [
+    "cocoa",
+    "oil prices",
+    "oil OR gas",
+    "oil -crude",
+    "NOT oil",
+    '"oil prices"',
+    '"crude oil"~3',
+    "price*",
+    "wom?n",
+    "title:cocoa",
+    "source:reuters",
+    "date:1987-03",
+    "date:[1987-04-01 TO *]",
+    "(cocoa OR coffee) AND brazil",
+    "the",
+    "",
+    "zzzzqqq",
+    "place:london",
+    "cocoa -title:cocoa",
+]
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_fast_docsets_equal_whoosh_matching(slice_engine, text):
+    node = parse_query(text)
+    request = SearchRequest(query=text)
+    searcher, wquery, filters, fast = slice_engine._matching(node, request)
+    assert sorted(fast) == sorted(searcher.docs_for_query(wquery))
+
+
+def test_fast_docsets_with_request_filters(slice_engine):
+    from datetime import date
+
+    from whoosh import query as wq
+
+    node = parse_query("oil")
+    request = SearchRequest(
+        query="oil", sources=("REUTERS",), date_from=date(1987, 3, 1), date_to=date(1987, 3, 31)
+    )
+    searcher, wquery, filters, fast = slice_engine._matching(node, request)
+    assert sorted(fast) == sorted(searcher.docs_for_query(wq.And([wquery, filters])))
+    assert fast
