@@ -21,6 +21,7 @@ from search.config import load_settings
 from search.engines import open_engine
 from search.errors import InvalidRequestError, MorgueError, QuerySyntaxError
 from search.indexer import Progress, update_index
+from search.modes import MODES
 from search.query import parse_query
 from search.searching import search as run_search
 from search.serialize import results_to_dict
@@ -163,6 +164,13 @@ def reindex(paths, index_dir, default_source, rebuild, quiet) -> None:
     "--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Hits per page."
 )
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default="auto",
+    show_default=True,
+    help="all: every word; any: any word; auto: all, or any for long plain questions.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.option(
     "--export",
@@ -173,7 +181,7 @@ def reindex(paths, index_dir, default_source, rebuild, quiet) -> None:
 )
 @index_option
 def search(
-    query, sources, date_from, date_to, sort, limit, page, as_json, export_path, index_dir
+    query, sources, date_from, date_to, sort, limit, page, mode, as_json, export_path, index_dir
 ) -> None:
     """Search the index. QUERY uses the query language (see README): words are AND-ed; OR, NOT,
     -word, (groups), "phrases", "near words"~5, wild*, title:, source:, author:, place:, date:."""
@@ -185,6 +193,7 @@ def search(
         sort=sort,
         page=page,
         page_size=limit,
+        mode=mode,
     )
     with open_engine(resolve_index(index_dir)) as engine:
         results = run_search(engine, request)
@@ -323,5 +332,5 @@ def run(group: click.Group, argv: list[str] | None = None) -> int:
     return ExitStatus.OK
 
 
-# The saved-queries commands register themselves on `cli`.
-from search import saved_cli  # noqa: E402, F401
+# The saved-queries and evaluation commands register themselves on `cli`.
+from search import eval_cli, saved_cli  # noqa: E402, F401

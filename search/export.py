@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Iterator
 
 from search.engines import Engine
-from search.query import parse_query
+from search.modes import build_query
 from search.searching import to_hit, validate
 from search.types import SearchRequest
 
@@ -32,7 +32,7 @@ def export_rows(
 ) -> Iterator[dict]:
     """Every hit of ``request`` in its sort order (pagination ignored), as export rows."""
     validate(SearchRequest(**{**request.__dict__, "page": 1}))
-    node = parse_query(request.query)
+    node = build_query(request.query, request.mode)
     for match in engine.iter_hits(node, request):
         hit = to_hit(match.article, match.score, node, request.snippet_chars)
         yield {

@@ -67,6 +67,7 @@ class MatchNone(Node):
 class Term(Node):
     field: str | None  # None: title and body
     text: str  # the index term (stemmed for text fields)
+    boost: float = 1.0  # a word said twice in a long question weighs twice
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,8 @@ def _lex(text: str) -> list[_Token]:
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, default_or: bool = False) -> None:
+        self.default_or = default_or  # "any" mode: words side by side are OR-ed, not AND-ed
         self.text = text
         self.tokens = _lex(text)
         self.index = 0
@@ -225,12 +227,24 @@ class _Parser:
 
     def parse_or(self, field: str | None) -> Node:
         children = [self.parse_and(field)]
-        while self.peek().kind == "OR":
-            op = self.take()
-            if self.peek().kind in ("EOF", "RPAREN", "OR", "AND"):
-                raise self.error("OR needs a term after it", op.pos)
+        while self.peek().kind == "OR" or (
+            self.default_or and self.peek().kind not in ("EOF", "RPAREN")
+        ):
+            if self.peek().kind == "OR":
+                op = self.take()
+                if self.peek().kind in ("EOF", "RPAREN", "OR", "AND"):
+                    raise self.error("OR needs a term after it", op.pos)
             children.append(self.parse_and(field))
-        return children[0] if len(children) == 1 else Or(tuple(children))
+        if len(children) == 1:
+            return children[0]
+        if self.default_or:
+            # "oil gas -coal" in any mode: either word, and never coal (exclusions stay global).
+            excluded = [c for c in children if isinstance(c, Not)]
+            wanted = [c for c in children if not isinstance(c, Not)]
+            if excluded and wanted:
+                either = wanted[0] if len(wanted) == 1 else Or(tuple(wanted))
+                return And((either, *excluded))
+        return Or(tuple(children))
 
     def parse_and(self, field: str | None) -> Node:
         first = self.peek()
@@ -238,6 +252,8 @@ class _Parser:
             raise self.error(f"{first.kind} needs a term before it", first.pos)
         children = [self.parse_unary(field)]
         while self.peek().kind not in ("EOF", "RPAREN", "OR"):
+            if self.default_or and self.peek().kind != "AND":
+                break
             if self.peek().kind == "AND":
                 op = self.take()
                 if self.peek().kind in ("EOF", "RPAREN", "OR", "AND"):
@@ -403,13 +419,16 @@ def _date_range(token: _Token, parser: _Parser) -> DateRange:
 # ---------------------------------------------------------------------------------------- api
 
 
-def parse_query(text: str) -> Node:
-    """Parse ``text`` into a query tree, or raise ``QuerySyntaxError`` saying what is wrong."""
+def parse_query(text: str, default_or: bool = False) -> Node:
+    """Parse ``text`` into a query tree, or raise ``QuerySyntaxError`` saying what is wrong.
+
+    ``default_or`` makes words side by side alternatives ("any" mode); explicit AND still binds.
+    """
     if len(text) > MAX_QUERY_CHARS:
         raise QuerySyntaxError(
             f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})"
         )
-    return _anchor(simplify(_Parser(text).parse()))
+    return _anchor(simplify(_Parser(text, default_or).parse()))
 
 
 def _anchor(node: Node) -> Node:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from search.engines import Engine
 from search.errors import InvalidRequestError, MorgueError
-from search.query import parse_query
+from search.modes import build_query
 from search.saved_schema import migrate
 from search.searching import search as run_search
 from search.searching import to_hit
@@ -393,7 +393,7 @@ class SavedStore:
         previous, _ = self.baseline(saved, engine)
         if previous is None:
             return set(), set()
-        current = engine.match_keys(parse_query(saved.query), saved.request())
+        current = engine.match_keys(build_query(saved.query), saved.request())
         new_ids, changed_ids, _ = diff_keys(previous, current)
         return new_ids, changed_ids
 
@@ -408,7 +408,7 @@ class SavedStore:
         all_hits: bool = False,
     ) -> RunReport:
         saved = self.get(name)
-        node = parse_query(saved.query)
+        node = build_query(saved.query)
         request = saved.request(page, page_size)
         current = engine.match_keys(node, request)
         previous, already = self.baseline(saved, engine)
@@ -563,7 +563,7 @@ def _check_name(name: str | None) -> tuple[str, str]:
 
 
 def _check_search(query: str, sort: str, date_from, date_to) -> None:
-    parse_query(query)  # raises QuerySyntaxError with the parser's message
+    build_query(query)  # raises QuerySyntaxError with the parser's message
     if sort not in SORTS:
         raise InvalidRequestError(f"unknown sort {sort!r} (choose from {', '.join(SORTS)})")
     if date_from and date_to and date_from > date_to:

@@ -14,7 +14,8 @@ from datetime import date, timedelta
 from search.engines import Engine
 from search.errors import InvalidRequestError
 from search.highlight import find_matches, make_snippet
-from search.query import Node, parse_query
+from search.modes import MODES, build_query
+from search.query import Node
 from search.types import (
     MAX_PAGE,
     MAX_PAGE_SIZE,
@@ -32,6 +33,8 @@ MONTH_SPAN_LIMIT = 366 * 4  # up to four years: one bar a month; beyond: one a y
 
 
 def validate(request: SearchRequest) -> None:
+    if request.mode not in MODES:
+        raise InvalidRequestError(f"unknown mode {request.mode!r} (choose from {', '.join(MODES)})")
     if request.sort not in SORTS:
         raise InvalidRequestError(f"unknown sort {request.sort!r} (choose from {', '.join(SORTS)})")
     if not 1 <= request.page <= MAX_PAGE:
@@ -48,7 +51,7 @@ def search(engine: Engine, request: SearchRequest) -> SearchResults:
     """Run ``request``; raises QuerySyntaxError or InvalidRequestError for bad input."""
     started = time.perf_counter()
     validate(request)
-    node = parse_query(request.query)
+    node = build_query(request.query, request.mode)
     found = engine.search(node, request)
     hits = [to_hit(m.article, m.score, node, request.snippet_chars) for m in found.hits]
     granularity, buckets = date_histogram(found.day_counts)

@@ -24,6 +24,7 @@ class SearchRequest:
     page: int = 1
     page_size: int = 10
     snippet_chars: int = 240
+    mode: str = "auto"  # all | any | auto (see search.modes)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from dataclasses import replace
 from werkzeug.datastructures import MultiDict
 
 from search.errors import InvalidRequestError, QuerySyntaxError
+from search.modes import MODES
 from search.query import MAX_QUERY_CHARS, DateRange, parse_query
 from search.types import MAX_PAGE, SORTS, SearchRequest
 
@@ -39,6 +40,9 @@ def request_from_args(args: MultiDict, page_size: int = 10) -> SearchRequest:
     sources = tuple(dict.fromkeys(s.strip() for s in args.getlist("source") if s.strip()))
     if len(sources) > MAX_SOURCES or any(len(s) > MAX_SOURCE_CHARS for s in sources):
         raise InvalidRequestError(f"at most {MAX_SOURCES} sources of {MAX_SOURCE_CHARS} characters")
+    mode = args.get("mode", "auto") or "auto"
+    if mode not in MODES:
+        raise InvalidRequestError(f"mode must be one of {', '.join(MODES)}")
     sort = args.get("sort", "relevance") or "relevance"
     if sort not in SORTS:
         raise InvalidRequestError(f"sort must be one of {', '.join(SORTS)}")
@@ -53,6 +57,7 @@ def request_from_args(args: MultiDict, page_size: int = 10) -> SearchRequest:
         sort=sort,
         page=int(raw_page),
         page_size=page_size,
+        mode=mode,
     )
     if request.date_from and request.date_to and request.date_from > request.date_to:
         raise InvalidRequestError("the from date is after the to date")
@@ -75,4 +80,6 @@ def query_args(request: SearchRequest, **changes) -> dict:
         args["sort"] = request.sort
     if request.page != 1:
         args["page"] = request.page
+    if request.mode != "auto":
+        args["mode"] = request.mode
     return args

@@ -6,7 +6,8 @@ from flask import Blueprint, abort, render_template, request
 
 from search.errors import InvalidRequestError, QuerySyntaxError
 from search.highlight import find_matches
-from search.query import MAX_QUERY_CHARS, parse_query
+from search.modes import build_query
+from search.query import MAX_QUERY_CHARS
 from search.searching import search as run_search
 from search.types import SORTS, SearchRequest
 from webui.app import engine, settings
@@ -85,7 +86,7 @@ def article(article_id: str):
     title_spans, body_spans = (), ()
     if query:
         try:
-            node = parse_query(query)
+            node = build_query(query)
             title_spans = find_matches(found.title, node, "title")
             body_spans = find_matches(found.body, node, "body")
         except QuerySyntaxError:

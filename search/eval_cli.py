@@ -1,0 +1,60 @@
+"""``morgue eval``: relevance metrics of the index's ranking on a test collection."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from search.cli import cli, index_option, resolve_index
+from search.engines import open_engine
+from search.evaluation import METRICS, evaluate, load_qrels, load_queries
+from search.modes import MODES
+
+
+@cli.command("eval")
+@click.option(
+    "--queries",
+    "queries_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='JSON Lines of {"qid", "text"}.',
+)
+@click.option(
+    "--qrels",
+    "qrels_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Judgments in TREC form: qid 0 docid relevance.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default="auto",
+    show_default=True,
+    help="all: every word must match; any: any word; auto: all for short queries, any for long.",
+)
+@click.option("--per-query", is_flag=True, help="Also print each query's metrics.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@index_option
+def eval_command(queries_path, qrels_path, mode, per_query, as_json, index_dir) -> None:
+    """Score the ranking with nDCG@10, P@10, MAP and recall@100 (via ir-measures)."""
+    queries = load_queries(queries_path)
+    qrels = load_qrels(qrels_path)
+    with open_engine(resolve_index(index_dir)) as engine:
+        report = evaluate(engine, queries, qrels, mode)
+    if as_json:
+        document = {"queries": report.queries, "metrics": report.metrics}
+        if per_query:
+            document["per_query"] = report.per_query
+        click.echo(json.dumps(document, indent=2))
+        return
+    click.echo(f"{report.queries} judged queries, mode {mode}")
+    for name in METRICS:
+        click.echo(f"  {name:8} {report.metrics[name]:.4f}")
+    if per_query:
+        click.echo(f"\n{'qid':>8}  " + "  ".join(f"{m:>8}" for m in METRICS))
+        for qid in sorted(report.per_query, key=lambda q: (len(q), q)):
+            values = report.per_query[qid]
+            click.echo(f"{qid:>8}  " + "  ".join(f"{values.get(m, 0.0):8.4f}" for m in METRICS))

@@ -1,0 +1,59 @@
+"""Query modes: how strictly the words of a query must all match.
+
+* ``all``: the query language as written; words side by side must all match (AND).
+* ``any``: the query language, but words side by side are alternatives (OR); ranking rewards
+  articles that match more of them, since BM25 adds up the scores of the words each one matches.
+* ``auto`` (the default): ``all`` for short queries and anything written with operators; a long
+  query without operators (five or more words, as people type questions) is taken as plain words
+  with OR semantics, because AND over ten words finds nothing.
+
+Natural-language text is full of characters that are operators here (a closing "?", capitalised
+AND/OR/NOT, quotes, parentheses). ``words_query`` reads such text as words only and never fails;
+``morgue eval`` uses it for every query, and ``auto`` uses it for long operator-free queries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from search.analysis import analyze_terms
+from search.query import And, MatchNone, Node, Or, Term, parse_query
+
+MODES = ("auto", "all", "any")
+AUTO_MIN_TERMS = 5
+
+_OPERATOR = re.compile(r'["()\[\]*?]|(?:^|\s)[-+]\S|\b[A-Za-z_]+:\S')
+_BOOLEAN = re.compile(r"\b(?:AND|OR|NOT)\b")
+
+
+def words_query(text: str, conjunction: bool = False) -> Node:
+    """Every distinct term of ``text`` (operators read as punctuation), AND-ed or OR-ed."""
+    plain = re.sub(r"[^\w\s.'\u2019-]", " ", text)
+    counts = Counter(analyze_terms(plain))
+    if not counts:
+        return MatchNone()
+    leaves = tuple(Term(None, t, float(n)) for t, n in counts.items())
+    if len(leaves) == 1:
+        return leaves[0]
+    return And(leaves) if conjunction else Or(leaves)
+
+
+def is_operator_free(text: str) -> bool:
+    """No syntax in it. A question mark that ends the query is punctuation, not a wildcard, and
+    in text written all in capitals (old archives, shouted questions) AND/OR/NOT are words."""
+    body = text.rstrip().rstrip("?")
+    if _OPERATOR.search(body):
+        return False
+    return not (_BOOLEAN.search(body) and any(c.islower() for c in body))
+
+
+def build_query(text: str, mode: str = "auto") -> Node:
+    """The query tree for ``text`` in ``mode``; raises QuerySyntaxError only for written syntax."""
+    if mode == "any":
+        return parse_query(text, default_or=True)
+    if mode == "auto" and is_operator_free(text):
+        if len(analyze_terms(text)) >= AUTO_MIN_TERMS:
+            return words_query(text)
+        return parse_query(text.rstrip().rstrip("?") or text)
+    return parse_query(text)
