@@ -77,6 +77,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--collections", nargs="+", default=["ir_cran", "ir_cisi"])
     parser.add_argument("--tune", action="store_true")
+    parser.add_argument("--boosts", nargs="+", type=float, default=[1.0, 1.5, 2.0, 3.0])
+    parser.add_argument("--k1s", nargs="+", type=float, default=[0.9, 1.2, 1.6])
+    parser.add_argument("--bs", nargs="+", type=float, default=[0.5, 0.75, 0.9])
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="morgue-relevance-"))
     for name in args.collections:
