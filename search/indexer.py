@@ -18,8 +18,8 @@ from pathlib import Path
 from search.engines import create_engine, open_engine
 from search.engines.base import META_FILE
 from search.errors import IndexNotFoundError, IngestError, MorgueError
-from search.ingest import InputFile, iter_input_files, read_records
-from search.normalize import build_article
+from search.ingest import InputFile, Known, Unchanged, iter_input_files, read_records
+from search.normalize import NORMALIZER_VERSION, build_article
 
 BATCH_SIZE = 5_000
 BULK_THRESHOLD_BYTES = 4 * 1024 * 1024  # below this one process is faster than two
@@ -135,10 +135,21 @@ def update_index(
         engine = create_engine(target)
     try:
         stored = engine.stored_hashes()
+        digest_ids = engine.stored_digests()
+        known = Known(set(digest_ids), salt=f"{NORMALIZER_VERSION}|{default_source or ''}")
         total_bytes = sum(f.size for f in inputs)
         bulk = not stored and total_bytes >= BULK_THRESHOLD_BYTES
         _write_all(
-            engine, inputs, stored, report, problem, progress, default_source, batch_size, bulk
+            engine,
+            inputs,
+            stored,
+            (known, digest_ids),
+            report,
+            problem,
+            progress,
+            default_source,
+            batch_size,
+            bulk,
         )
     finally:
         engine.close()
@@ -148,7 +159,19 @@ def update_index(
     return report
 
 
-def _write_all(engine, inputs, stored, report, problem, progress, default_source, batch_size, bulk):
+def _write_all(
+    engine,
+    inputs,
+    stored,
+    known_digests,
+    report,
+    problem,
+    progress,
+    default_source,
+    batch_size,
+    bulk,
+):
+    known, digest_ids = known_digests
     seen: set[str] = set()
     writer = None
     pending = 0
@@ -157,10 +180,24 @@ def _write_all(engine, inputs, stored, report, problem, progress, default_source
     progress.start(sum(f.size for f in inputs))
     try:
         for input_file in inputs:
-            for record in read_records(input_file):
+            for record in read_records(input_file, known):
                 if isinstance(record, IngestError):
                     report.rejected += 1
                     problem(str(record))
+                    continue
+                if isinstance(record, Unchanged):
+                    # Seen byte for byte before: unchanged, and its id is taken for this run.
+                    article_id = digest_ids[record.digest]
+                    articles += 1
+                    if article_id in seen:
+                        report.duplicates += 1
+                        where = f"{record.path}: {record.where}" if record.where else record.path
+                        problem(
+                            f"{where}: duplicate id {article_id!r} (the first one read is kept)"
+                        )
+                    else:
+                        seen.add(article_id)
+                        report.unchanged += 1
                     continue
                 where = f"{record.path}: {record.where}" if record.where else record.path
                 try:
@@ -186,10 +223,10 @@ def _write_all(engine, inputs, stored, report, problem, progress, default_source
                     if writer is None:
                         writer = engine.writer(bulk=bulk)
                     if old_hash is None:
-                        writer.add(article)
+                        writer.add(article, record.digest)
                         report.added += 1
                     else:
-                        writer.update(article)
+                        writer.update(article, record.digest)
                         report.updated += 1
                     pending += 1
                     if pending >= batch_size:

@@ -19,6 +19,9 @@ from dateutil import parser as dateutil_parser
 from search.article import Article, content_hash, derived_id
 
 UNKNOWN_SOURCE = "unknown"
+# Bump when a change here would turn the same raw record into a different Article: reindexing then
+# parses every record again instead of skipping the ones whose raw bytes it has seen.
+NORMALIZER_VERSION = "1"
 TITLE_MAX_CHARS = 140
 EARLIEST_YEAR = 1700
 

@@ -203,3 +203,52 @@ def test_killed_reindex_leaves_the_last_commit_and_a_rerun_completes(tmp_path):
     assert report.unchanged == len(ids)
     with open_engine(index) as engine:
         assert sorted(engine.stored_hashes()) == [f"k{i:05d}" for i in range(total)]
+
+
+def test_unchanged_raw_records_are_skipped_unread_and_keep_their_ids(tmp_path):
+    source = write_jsonl(
+        tmp_path / "a.jsonl",
+        [
+            {"id": "a", "title": "First", "body": "one"},
+            {"id": "a", "title": "Second copy", "body": "two"},
+            {"id": "b", "title": "Bee", "body": "three"},
+        ],
+    )
+    index = tmp_path / "index"
+    first = update_index(index, [source])
+    assert (first.added, first.duplicates) == (2, 1)
+    with open_engine(index) as engine:
+        assert len(engine.stored_digests()) == 2
+    problems: list[str] = []
+    second = update_index(index, [source], on_problem=problems.append)
+    assert (second.added, second.updated, second.unchanged, second.duplicates) == (0, 0, 2, 1)
+    assert problems == [f"{source}: line 2: duplicate id 'a' (the first one read is kept)"]
+    with open_engine(index) as engine:
+        assert engine.get("a").title == "First"
+
+
+def test_a_different_default_source_is_not_skipped(tmp_path):
+    source = write_jsonl(
+        tmp_path / "a.jsonl", [{"id": "x", "title": "Plain", "body": "no outlet named"}]
+    )
+    index = tmp_path / "index"
+    update_index(index, [source], default_source="Gazette")
+    report = update_index(index, [source], default_source="Courier")
+    assert report.updated == 1
+    with open_engine(index) as engine:
+        assert engine.get("x").source == "Courier"
+
+
+def test_an_edited_text_file_is_reread(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(" date 2025-01-01 Harbour reopens after storm.", encoding="utf-8")
+    index = tmp_path / "index"
+    update_index(index, [folder])
+    assert update_index(index, [folder]).unchanged == 1
+    (folder / "a.txt").write_text(
+        " date 2025-01-01 Harbour reopens after the storm.", encoding="utf-8"
+    )
+    report = update_index(index, [folder])
+    # No id in a text file: the edited text is a new article (ids come from the text itself).
+    assert report.added == 1

@@ -23,7 +23,7 @@ from search.errors import IndexNotFoundError, SchemaMismatchError
 from search.query import Node
 from search.types import IndexStats, SearchRequest
 
-SCHEMA_VERSION = f"{ANALYZER_VERSION}+schema1"
+SCHEMA_VERSION = f"{ANALYZER_VERSION}+schema2"
 META_FILE = "morgue.json"
 
 
@@ -47,10 +47,10 @@ class EngineWriter(ABC):
     """Adds and replaces articles; nothing is visible to readers before ``commit``."""
 
     @abstractmethod
-    def add(self, article: Article) -> None: ...
+    def add(self, article: Article, raw_digest: str | None = None) -> None: ...
 
     @abstractmethod
-    def update(self, article: Article) -> None: ...
+    def update(self, article: Article, raw_digest: str | None = None) -> None: ...
 
     @abstractmethod
     def commit(self) -> None: ...
@@ -66,6 +66,10 @@ class Engine(ABC):
     @abstractmethod
     def stored_hashes(self) -> dict[str, str]:
         """Every stored article id with its content hash: what makes reindexing incremental."""
+
+    @abstractmethod
+    def stored_digests(self) -> dict[str, str]:
+        """Raw-record digest -> article id, for records a reindex may skip unread."""
 
     @abstractmethod
     def writer(self, *, bulk: bool = False) -> EngineWriter:

@@ -28,7 +28,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh import scoring, sorting
 from whoosh.analysis import IDTokenizer, LowercaseFilter
-from whoosh.columns import NumericColumn
+from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
 from search.analysis import analyzer, name_analyzer
@@ -96,6 +96,7 @@ def build_schema() -> Schema:
         author=TEXT(analyzer=name_analyzer(), stored=True, phrase=True),
         place=TEXT(analyzer=name_analyzer(), stored=True),
         content_hash=ID(stored=True, sortable=True),
+        raw_digest=COLUMN(VarBytesColumn()),  # of the raw record: lets a no-op reindex skip parsing
         indexed_at=STORED(),
     )
 
@@ -105,7 +106,7 @@ def _epoch(day: date, end: bool = False) -> int:
     return int(moment.timestamp())
 
 
-def article_fields(article: Article, indexed_at: str) -> dict:
+def article_fields(article: Article, indexed_at: str, raw_digest: str | None = None) -> dict:
     fields = {
         "id": article.id,
         "title": article.title,
@@ -114,6 +115,8 @@ def article_fields(article: Article, indexed_at: str) -> dict:
         "content_hash": article.content_hash,
         "indexed_at": indexed_at,
     }
+    if raw_digest:
+        fields["raw_digest"] = raw_digest.encode("ascii")
     if article.url:
         fields["url"] = article.url
     if article.author:
@@ -169,6 +172,7 @@ class _Columns:
 
     def __init__(self, reader) -> None:
         self.ids: list[str] = list(reader.column_reader("id"))
+        self.digests: list[bytes] = list(reader.column_reader("raw_digest"))
         self.hashes: list[str] = list(reader.column_reader("content_hash"))
         names: dict[str, int] = {}
         self.source_codes = [
@@ -198,11 +202,11 @@ class WhooshWriter(EngineWriter):
         except whoosh_index.LockError:
             raise IndexLockedError(str(ix.storage.folder)) from None
 
-    def add(self, article: Article) -> None:
-        self._writer.add_document(**article_fields(article, self._indexed_at))
+    def add(self, article: Article, raw_digest: str | None = None) -> None:
+        self._writer.add_document(**article_fields(article, self._indexed_at, raw_digest))
 
-    def update(self, article: Article) -> None:
-        self._writer.update_document(**article_fields(article, self._indexed_at))
+    def update(self, article: Article, raw_digest: str | None = None) -> None:
+        self._writer.update_document(**article_fields(article, self._indexed_at, raw_digest))
 
     def commit(self) -> None:
         self._writer.commit()
@@ -265,7 +269,13 @@ class WhooshEngine(Engine):
         if searcher is None:
             searcher = self._ix.searcher(weighting=LuceneBM25F(B=BM25_B, K1=BM25_K1))
         elif not searcher.up_to_date():
-            fresh = searcher.refresh()
+            # refresh() reuses the old readers, and Whoosh fails reusing the empty reader of an
+            # index that had no commit yet: open a new searcher in that case.
+            if searcher.reader().doc_count_all() == 0:
+                searcher.close()
+                fresh = self._ix.searcher(weighting=LuceneBM25F(B=BM25_B, K1=BM25_K1))
+            else:
+                fresh = searcher.refresh()
             with self._searchers_lock:
                 if searcher in self._searchers:
                     self._searchers.remove(searcher)
@@ -301,6 +311,17 @@ class WhooshEngine(Engine):
         columns = self._columns_for(reader)
         ids, hashes = columns.ids, columns.hashes
         return {ids[n]: hashes[n] for n in reader.all_doc_ids()}
+
+    def stored_digests(self) -> dict[str, str]:
+        reader = self._searcher().reader()
+        if not reader.doc_count():
+            return {}
+        columns = self._columns_for(reader)
+        return {
+            columns.digests[n].decode("ascii"): columns.ids[n]
+            for n in reader.all_doc_ids()
+            if columns.digests[n]
+        }
 
     def get(self, article_id: str) -> Article | None:
         stored = self._searcher().document(id=article_id)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from search.errors import IngestError
-from search.ingest.base import InputFile, RawRecord
+from search.ingest.base import InputFile, Known, RawRecord, Unchanged
 from search.ingest.csvfile import read_csv
 from search.ingest.feed import read_feed
 from search.ingest.html import read_html
@@ -29,6 +29,9 @@ READERS: dict[str, Reader] = {
     "feed": read_feed,
     "html": read_html,
 }
+
+# Readers that digest raw records and can skip known ones without parsing them.
+DIGESTING = frozenset({"jsonl", "text", "html"})
 
 EXTENSIONS: dict[str, str] = {
     ".txt": "text",
@@ -98,8 +101,13 @@ def iter_input_files(paths: Iterable[str | os.PathLike]) -> Iterator[InputFile |
             yield IngestError(str(path), None, "no such file or folder")
 
 
-def read_records(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
-    """Every record of one file, or errors for those that could not be read."""
+def read_records(
+    input_file: InputFile, known: Known | None = None
+) -> Iterator[RawRecord | Unchanged | IngestError]:
+    """Every record of one file, or errors for those that could not be read.
+
+    With ``known``, records whose raw digest is known come out as ``Unchanged``, unparsed.
+    """
     try:
         fmt = detect_format(input_file)
     except OSError as exc:
@@ -113,6 +121,9 @@ def read_records(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
         )
         return
     try:
-        yield from READERS[fmt](input_file)
+        if known is not None and fmt in DIGESTING:
+            yield from READERS[fmt](input_file, known=known)
+        else:
+            yield from READERS[fmt](input_file)
     except OSError as exc:  # disappearing files, permission changes, truncated gzip streams
         yield IngestError(input_file.display, None, f"cannot read: {exc}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,34 @@ class RawRecord:
     fields: dict
     path: str
     where: str | None
+    digest: str | None = None  # of the raw bytes, when the format can tell them apart cheaply
+
+
+@dataclass
+class Unchanged:
+    """A record whose raw bytes were indexed before: not parsed again (see ``Known``)."""
+
+    digest: str
+    path: str
+    where: str | None
+
+
+@dataclass
+class Known:
+    """Digests of raw records already in the index, and what else the result depended on.
+
+    A no-op reindex must not parse and normalise every record again just to find its content
+    hash unchanged: for JSON Lines (a digest a line) and one-article files (a digest a file) the
+    raw bytes are hashed and, when the digest is known, the record is skipped unread. The salt
+    holds what else shaped the stored article (the normaliser's version, ``--source``).
+    """
+
+    digests: set[str] | frozenset[str] = frozenset()
+    salt: str = ""
+
+    def digest(self, raw: str) -> str:
+        data = (self.salt + "\x1f" + raw).encode("utf-8", "surrogateescape")
+        return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
 class InputFile:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from bs4 import BeautifulSoup
 
 from search.errors import IngestError
-from search.ingest.base import InputFile, RawRecord, looks_binary
+from search.ingest.base import InputFile, Known, RawRecord, Unchanged, looks_binary
 
 _DATE_META = (
     "article:published_time",
@@ -31,11 +31,17 @@ def _meta(soup: BeautifulSoup, *names: str) -> str:
     return ""
 
 
-def read_html(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
+def read_html(
+    input_file: InputFile, known: Known | None = None
+) -> Iterator[RawRecord | Unchanged | IngestError]:
     try:
         text = input_file.read_text()
     except ValueError as exc:
         yield IngestError(input_file.display, None, str(exc))
+        return
+    digest = known.digest(text) if known is not None else None
+    if known is not None and digest in known.digests:
+        yield Unchanged(digest, input_file.display, None)
         return
     if looks_binary(text):
         yield IngestError(input_file.display, None, "binary data (NUL bytes), not HTML")
@@ -64,4 +70,4 @@ def read_html(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
         "url": url,
         "author": _meta(soup, "author", "article:author", "byl"),
     }
-    yield RawRecord(fields, input_file.display, None)
+    yield RawRecord(fields, input_file.display, None, digest)

@@ -6,10 +6,12 @@ import json
 from collections.abc import Iterator
 
 from search.errors import IngestError
-from search.ingest.base import InputFile, RawRecord, repair_line
+from search.ingest.base import InputFile, Known, RawRecord, Unchanged, repair_line
 
 
-def read_jsonl(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
+def read_jsonl(
+    input_file: InputFile, known: Known | None = None
+) -> Iterator[RawRecord | Unchanged | IngestError]:
     if input_file.head(4096).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
         yield from _read_json_array(input_file)
         return
@@ -20,7 +22,18 @@ def read_jsonl(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
                 line = repair_line(line).strip()
                 if not line:
                     continue
-                yield _record(line, input_file, f"line {lineno}")
+                where = f"line {lineno}"
+                if known is None:
+                    yield _record(line, input_file, where)
+                    continue
+                digest = known.digest(line)
+                if digest in known.digests:
+                    yield Unchanged(digest, input_file.display, where)
+                    continue
+                record = _record(line, input_file, where)
+                if isinstance(record, RawRecord):
+                    record.digest = digest
+                yield record
     except (EOFError, OSError) as exc:
         yield IngestError(input_file.display, f"after line {lineno}", f"file cut short ({exc})")
 

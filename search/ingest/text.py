@@ -11,16 +11,22 @@ import re
 from collections.abc import Iterator
 
 from search.errors import IngestError
-from search.ingest.base import InputFile, RawRecord, looks_binary
+from search.ingest.base import InputFile, Known, RawRecord, Unchanged, looks_binary
 
 _HEADER = re.compile(r"^\s*date[ \t]+(?P<date>\S+)[ \t]*\n?", re.IGNORECASE)
 
 
-def read_text(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
+def read_text(
+    input_file: InputFile, known: Known | None = None
+) -> Iterator[RawRecord | Unchanged | IngestError]:
     try:
         text = input_file.read_text()
     except ValueError as exc:
         yield IngestError(input_file.display, None, str(exc))
+        return
+    digest = known.digest(text) if known is not None else None
+    if known is not None and digest in known.digests:
+        yield Unchanged(digest, input_file.display, None)
         return
     if looks_binary(text):
         yield IngestError(input_file.display, None, "binary data (NUL bytes), not text")
@@ -36,4 +42,4 @@ def read_text(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
     else:
         fields["_missing_date"] = True
     fields["body"] = text
-    yield RawRecord(fields, input_file.display, None)
+    yield RawRecord(fields, input_file.display, None, digest)
