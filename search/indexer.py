@@ -139,18 +139,8 @@ def update_index(
         known = Known(set(digest_ids), salt=f"{NORMALIZER_VERSION}|{default_source or ''}")
         total_bytes = sum(f.size for f in inputs)
         bulk = not stored and total_bytes >= BULK_THRESHOLD_BYTES
-        _write_all(
-            engine,
-            inputs,
-            stored,
-            (known, digest_ids),
-            report,
-            problem,
-            progress,
-            default_source,
-            batch_size,
-            bulk,
-        )
+        run = _Run(engine, stored, digest_ids, report, problem, default_source, batch_size, bulk)
+        _write_all(run, inputs, known, progress)
     finally:
         engine.close()
     if rebuild:
@@ -159,89 +149,98 @@ def update_index(
     return report
 
 
-def _write_all(
-    engine,
-    inputs,
-    stored,
-    known_digests,
-    report,
-    problem,
-    progress,
-    default_source,
-    batch_size,
-    bulk,
-):
-    known, digest_ids = known_digests
-    seen: set[str] = set()
-    writer = None
-    pending = 0
+class _Run:
+    """One pass over the inputs: the duplicate check, the batch writer and the counts."""
+
+    def __init__(
+        self, engine, stored, digest_ids, report, problem, default_source, batch_size, bulk
+    ):
+        self.engine = engine
+        self.stored = stored
+        self.digest_ids = digest_ids
+        self.report = report
+        self.problem = problem
+        self.default_source = default_source
+        self.batch_size = batch_size
+        self.bulk = bulk
+        self.seen: set[str] = set()
+        self.writer = None
+        self.pending = 0
+        self.articles = 0
+
+    def claim(self, article_id: str, where: str) -> bool:
+        """The first record with an id in this run keeps it; later ones are reported."""
+        self.articles += 1
+        if article_id in self.seen:
+            self.report.duplicates += 1
+            self.problem(f"{where}: duplicate id {article_id!r} (the first one read is kept)")
+            return False
+        self.seen.add(article_id)
+        return True
+
+    def take(self, record) -> None:
+        report = self.report
+        if isinstance(record, IngestError):
+            report.rejected += 1
+            self.problem(str(record))
+            return
+        where = f"{record.path}: {record.where}" if record.where else record.path
+        if isinstance(record, Unchanged):  # seen byte for byte before
+            if self.claim(self.digest_ids[record.digest], where):
+                report.unchanged += 1
+            return
+        try:
+            normalized = build_article(record.fields, self.default_source)
+        except (ValueError, TypeError) as exc:
+            report.rejected += 1
+            self.problem(f"{where}: {exc}")
+            return
+        for warning in normalized.warnings:
+            report.warnings += 1
+            self.problem(f"{where}: warning: {warning}")
+        article = normalized.article
+        if not self.claim(article.id, where):
+            return
+        old_hash = self.stored.get(article.id)
+        if old_hash == article.content_hash:
+            report.unchanged += 1
+            return
+        if self.writer is None:
+            self.writer = self.engine.writer(bulk=self.bulk)
+        if old_hash is None:
+            self.writer.add(article, record.digest)
+            report.added += 1
+        else:
+            self.writer.update(article, record.digest)
+            report.updated += 1
+        self.pending += 1
+        if self.pending >= self.batch_size:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.writer is not None:
+            self.writer.commit()
+            self.report.commits += 1
+            self.writer, self.pending = None, 0
+
+    def cancel(self) -> None:
+        if self.writer is not None:
+            self.writer.cancel()
+            self.writer = None
+
+
+def _write_all(run: _Run, inputs: list[InputFile], known: Known, progress: Progress) -> None:
     done_bytes = 0
-    articles = 0
     progress.start(sum(f.size for f in inputs))
     try:
         for input_file in inputs:
             for record in read_records(input_file, known):
-                if isinstance(record, IngestError):
-                    report.rejected += 1
-                    problem(str(record))
-                    continue
-                if isinstance(record, Unchanged):
-                    # Seen byte for byte before: unchanged, and its id is taken for this run.
-                    article_id = digest_ids[record.digest]
-                    articles += 1
-                    if article_id in seen:
-                        report.duplicates += 1
-                        where = f"{record.path}: {record.where}" if record.where else record.path
-                        problem(
-                            f"{where}: duplicate id {article_id!r} (the first one read is kept)"
-                        )
-                    else:
-                        seen.add(article_id)
-                        report.unchanged += 1
-                    continue
-                where = f"{record.path}: {record.where}" if record.where else record.path
-                try:
-                    normalized = build_article(record.fields, default_source)
-                except (ValueError, TypeError) as exc:
-                    report.rejected += 1
-                    problem(f"{where}: {exc}")
-                    continue
-                for warning in normalized.warnings:
-                    report.warnings += 1
-                    problem(f"{where}: warning: {warning}")
-                article = normalized.article
-                articles += 1
-                if article.id in seen:
-                    report.duplicates += 1
-                    problem(f"{where}: duplicate id {article.id!r} (the first one read is kept)")
-                    continue
-                seen.add(article.id)
-                old_hash = stored.get(article.id)
-                if old_hash == article.content_hash:
-                    report.unchanged += 1
-                else:
-                    if writer is None:
-                        writer = engine.writer(bulk=bulk)
-                    if old_hash is None:
-                        writer.add(article, record.digest)
-                        report.added += 1
-                    else:
-                        writer.update(article, record.digest)
-                        report.updated += 1
-                    pending += 1
-                    if pending >= batch_size:
-                        writer.commit()
-                        report.commits += 1
-                        writer, pending = None, 0
-                if articles % 200 == 0:
-                    progress.advance(done_bytes + input_file.consumed(), articles)
+                run.take(record)
+                if run.articles % 200 == 0:
+                    progress.advance(done_bytes + input_file.consumed(), run.articles)
             done_bytes += input_file.size
-            progress.advance(done_bytes, articles)
-        if writer is not None:
-            writer.commit()
-            report.commits += 1
-            writer = None
+            progress.advance(done_bytes, run.articles)
+        run.commit()
     finally:
-        if writer is not None:
-            writer.cancel()
+        run.cancel()
         progress.finish()

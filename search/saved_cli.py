@@ -13,6 +13,7 @@ from search.config import load_settings
 from search.engines import open_engine
 from search.export import FORMATS, chunks, export_rows
 from search.saved import RunReport, SavedQuery, SavedStore
+from search.serialize import hit_to_dict
 from search.types import SORTS
 
 DEFAULT_DB = Path("instance") / "morgue.sqlite3"
@@ -70,18 +71,7 @@ def report_to_dict(report: RunReport) -> dict:
         "first_run": report.first,
         "page": report.results.page,
         "hits": [
-            {
-                "id": h.id,
-                "title": h.title,
-                "source": h.source,
-                "date": h.date,
-                "url": h.url,
-                "author": h.author,
-                "score": h.score,
-                "snippet": h.snippet.text,
-                "new": h.id in report.new_ids,
-                "changed": h.id in report.changed_ids,
-            }
+            {**hit_to_dict(h), "new": h.id in report.new_ids, "changed": h.id in report.changed_ids}
             for h in report.hits
         ],
         "index": {

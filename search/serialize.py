@@ -4,7 +4,20 @@ can never drift apart."""
 from __future__ import annotations
 
 from search.article import Article
-from search.types import SearchResults
+from search.types import Hit, SearchResults
+
+
+def hit_to_dict(hit: Hit) -> dict:
+    return {
+        "id": hit.id,
+        "title": hit.title,
+        "source": hit.source,
+        "date": hit.date,
+        "url": hit.url,
+        "author": hit.author,
+        "score": hit.score,
+        "snippet": hit.snippet.text,
+    }
 
 
 def results_to_dict(results: SearchResults) -> dict:
@@ -12,19 +25,7 @@ def results_to_dict(results: SearchResults) -> dict:
         "query": results.query,
         "total": results.total,
         "page": results.page,
-        "hits": [
-            {
-                "id": h.id,
-                "title": h.title,
-                "source": h.source,
-                "date": h.date,
-                "url": h.url,
-                "author": h.author,
-                "score": h.score,
-                "snippet": h.snippet.text,
-            }
-            for h in results.hits
-        ],
+        "hits": [hit_to_dict(h) for h in results.hits],
         "facets": {
             "source": [{"value": f.value, "count": f.count} for f in results.source_facets],
             "date": [{"bucket": b.bucket, "count": b.count} for b in results.date_facets],

@@ -13,6 +13,8 @@ from typing import IO
 
 from charset_normalizer import from_bytes
 
+from search.errors import IngestError
+
 MAX_TEXT_FILE_BYTES = 64 * 1024 * 1024
 
 
@@ -143,3 +145,19 @@ def decode_bytes(data: bytes) -> str:
 
 def looks_binary(text: str) -> bool:
     return "\x00" in text
+
+
+def read_document(
+    input_file: InputFile, known: Known | None, kind: str
+) -> tuple[str, str | None] | IngestError | Unchanged:
+    """The whole text of a one-article file and its digest, or what to yield instead of it."""
+    try:
+        text = input_file.read_text()
+    except ValueError as exc:
+        return IngestError(input_file.display, None, str(exc))
+    digest = known.digest(text) if known is not None else None
+    if known is not None and digest in known.digests:
+        return Unchanged(digest, input_file.display, None)
+    if looks_binary(text):
+        return IngestError(input_file.display, None, f"binary data (NUL bytes), not {kind}")
+    return text, digest

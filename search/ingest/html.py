@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from bs4 import BeautifulSoup
 
 from search.errors import IngestError
-from search.ingest.base import InputFile, Known, RawRecord, Unchanged, looks_binary
+from search.ingest.base import InputFile, Known, RawRecord, Unchanged, read_document
 
 _DATE_META = (
     "article:published_time",
@@ -34,18 +34,11 @@ def _meta(soup: BeautifulSoup, *names: str) -> str:
 def read_html(
     input_file: InputFile, known: Known | None = None
 ) -> Iterator[RawRecord | Unchanged | IngestError]:
-    try:
-        text = input_file.read_text()
-    except ValueError as exc:
-        yield IngestError(input_file.display, None, str(exc))
+    loaded = read_document(input_file, known, "HTML")
+    if not isinstance(loaded, tuple):
+        yield loaded
         return
-    digest = known.digest(text) if known is not None else None
-    if known is not None and digest in known.digests:
-        yield Unchanged(digest, input_file.display, None)
-        return
-    if looks_binary(text):
-        yield IngestError(input_file.display, None, "binary data (NUL bytes), not HTML")
-        return
+    text, digest = loaded
     soup = BeautifulSoup(text, "html.parser")
     for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "aside", "form"]):
         tag.decompose()

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 from search.errors import IngestError
-from search.ingest.base import InputFile, Known, RawRecord, Unchanged, looks_binary
+from search.ingest.base import InputFile, Known, RawRecord, Unchanged, read_document
 
 _HEADER = re.compile(r"^\s*date[ \t]+(?P<date>\S+)[ \t]*\n?", re.IGNORECASE)
 
@@ -19,18 +19,11 @@ _HEADER = re.compile(r"^\s*date[ \t]+(?P<date>\S+)[ \t]*\n?", re.IGNORECASE)
 def read_text(
     input_file: InputFile, known: Known | None = None
 ) -> Iterator[RawRecord | Unchanged | IngestError]:
-    try:
-        text = input_file.read_text()
-    except ValueError as exc:
-        yield IngestError(input_file.display, None, str(exc))
+    loaded = read_document(input_file, known, "text")
+    if not isinstance(loaded, tuple):
+        yield loaded
         return
-    digest = known.digest(text) if known is not None else None
-    if known is not None and digest in known.digests:
-        yield Unchanged(digest, input_file.display, None)
-        return
-    if looks_binary(text):
-        yield IngestError(input_file.display, None, "binary data (NUL bytes), not text")
-        return
+    text, digest = loaded
     if not text.strip():
         yield IngestError(input_file.display, None, "empty file")
         return
