@@ -252,3 +252,18 @@ def test_an_edited_text_file_is_reread(tmp_path):
     report = update_index(index, [folder])
     # No id in a text file: the edited text is a new article (ids come from the text itself).
     assert report.added == 1
+
+
+def test_an_open_engine_follows_a_rebuild_and_new_commits(tmp_path, seeds_copy):
+    """The web app keeps one engine open for its lifetime; a reindex must show without a restart."""
+    index = tmp_path / "index"
+    update_index(index, [seeds_copy])
+    with open_engine(index) as engine:
+        assert search(engine, SearchRequest("irs")).total == 2
+        update_index(index, [REUTERS_SLICE])
+        assert search(engine, SearchRequest("cocoa")).total == 70
+        assert engine.stats().articles == 370
+        update_index(index, [REUTERS_SLICE], rebuild=True)
+        assert search(engine, SearchRequest("irs")).total == 0
+        assert search(engine, SearchRequest("cocoa")).total == 70
+        assert engine.stats().articles == 368

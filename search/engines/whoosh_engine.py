@@ -34,6 +34,7 @@ from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 from search.analysis import analyzer, name_analyzer
 from search.article import Article
 from search.engines.base import (
+    META_FILE,
     SCHEMA_VERSION,
     Engine,
     EngineResults,
@@ -225,7 +226,29 @@ class WhooshEngine(Engine):
         self._searchers: list = []
         self._searchers_lock = threading.Lock()
         self._stats_cache: tuple[int, IndexStats] | None = None
-        self._columns: dict[int | None, _Columns] = {}
+        self._columns: dict[tuple, _Columns] = {}
+        self._identity = self._folder_identity()
+
+    def _folder_identity(self) -> tuple[int, int] | None:
+        """Which index lives in the folder: ``reindex --rebuild`` swaps in a new ``morgue.json``."""
+        try:
+            info = (self.path / META_FILE).stat()
+        except OSError:
+            return None
+        return info.st_ino, info.st_mtime_ns
+
+    def _follow_rebuild(self) -> None:
+        """A rebuilt index restarts its generation numbers: reopen it, never refresh into it."""
+        identity = self._folder_identity()
+        if identity == self._identity or identity is None:
+            return
+        with self._searchers_lock:
+            if identity == self._identity:
+                return
+            self._ix = whoosh_index.open_dir(str(self.path), schema=build_schema())
+            self._columns = {}
+            self._stats_cache = None
+            self._identity = identity
 
     # -------------------------------------------------------------------------------- lifecycle
 
@@ -265,7 +288,14 @@ class WhooshEngine(Engine):
 
     def _searcher(self):
         """This thread's searcher, moved to the newest commit if there is one."""
+        self._follow_rebuild()
         searcher = getattr(self._local, "searcher", None)
+        if searcher is not None and getattr(self._local, "identity", None) != self._identity:
+            with self._searchers_lock:  # it reads the index that was replaced
+                if searcher in self._searchers:
+                    self._searchers.remove(searcher)
+            searcher.close()
+            searcher = None
         if searcher is None:
             searcher = self._ix.searcher(weighting=LuceneBM25F(B=BM25_B, K1=BM25_K1))
         elif not searcher.up_to_date():
@@ -283,18 +313,19 @@ class WhooshEngine(Engine):
         else:
             return searcher
         self._local.searcher = searcher
+        self._local.identity = self._identity
         with self._searchers_lock:
             self._searchers.append(searcher)
         return searcher
 
     def _columns_for(self, reader) -> _Columns:
-        generation = reader.generation()
+        generation = (self._identity, reader.generation())
         columns = self._columns.get(generation)
         if columns is None:
             columns = _Columns(reader)
             with self._searchers_lock:
                 if len(self._columns) > 2:  # keep the newest few; old searchers refresh soon
-                    self._columns.pop(min(self._columns, key=lambda g: g or 0))
+                    self._columns.pop(next(iter(self._columns)))
                 self._columns[generation] = columns
         return columns
 
@@ -344,7 +375,8 @@ class WhooshEngine(Engine):
 
     def stats(self) -> IndexStats:
         """Counted over every article, so cached per commit (the welcome page asks each time)."""
-        generation = self._ix.latest_generation()
+        self._follow_rebuild()
+        generation = (self._identity, self._ix.latest_generation())
         cached = self._stats_cache
         if cached is not None and cached[0] == generation:
             return cached[1]
