@@ -1,17 +1,13 @@
-"""The Whoosh engine: schema, query translation, one-snapshot search, writers.
+"""The Whoosh engine: query translation, one-snapshot search, ranking, writers.
 
-Whoosh specifics live here and nowhere else. Choices measured on this machine (see ARCHITECTURE.md
-and ../WHOOSH-NOTES in the project history):
+Whoosh specifics live in this package and nowhere else (the schema in ``whoosh_schema``, fast
+match counting in ``whoosh_docsets``). Choices measured on this machine (see ARCHITECTURE.md):
 
-* Dates are epoch seconds in a NUMERIC field, plus a negated copy in a bare column for "newest
-  first": a missing value sorts last in both orders and undated articles stay findable without a
-  fake date.
-* ``source`` is an ID field lower-cased for matching, while its column keeps the display spelling
-  for facets.
 * One searcher per thread, refreshed on use: opening one per query costs ~5x more, and Whoosh
   searchers are not safe to share between threads.
 * Wildcards are expanded here against the lexicon with a cap, instead of Whoosh's unbounded
   expansion, so ``*a`` cannot take the server down.
+* An open engine follows ``reindex --rebuild`` (a new ``morgue.json``) by reopening the index.
 """
 
 from __future__ import annotations
@@ -20,18 +16,14 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from math import log
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh import scoring, sorting
-from whoosh.analysis import IDTokenizer, LowercaseFilter
-from whoosh.columns import NumericColumn, VarBytesColumn
-from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
-from search.analysis import analyzer, name_analyzer
 from search.article import Article
 from search.engines.base import (
     META_FILE,
@@ -46,6 +38,16 @@ from search.engines.base import (
     write_meta,
 )
 from search.engines.whoosh_docsets import DocSets, term_docs
+from search.engines.whoosh_schema import (
+    EPOCH,
+    UNDATED,
+    UNDATED_DAY,
+    _Columns,
+    _epoch,
+    article_fields,
+    build_schema,
+    stored_article,
+)
 from search.errors import (
     IndexLockedError,
     IndexNotFoundError,
@@ -75,76 +77,7 @@ BM25_K1 = 1.2
 BM25_B = 0.75
 MAX_WILDCARD_TERMS = 1024
 LOCK_TIMEOUT_SECONDS = 3.0
-UNDATED = 2**63 - 1  # what a NUMERIC column holds for a document without the field
-UNDATED_DAY = -(2**31)
-SECONDS_PER_DAY = 86_400
-EPOCH = date(1970, 1, 1)
 TEXT_FIELDS = ("title", "body")
-
-
-def build_schema() -> Schema:
-    return Schema(
-        id=ID(stored=True, unique=True, sortable=True),
-        url=ID(stored=True),
-        title=TEXT(analyzer=analyzer(), stored=True, phrase=True),
-        body=TEXT(analyzer=analyzer(), stored=True, phrase=True),
-        # shift_step=16 indexes 4 tiers per date instead of 16: range queries stay fast, and
-        # indexing got measurably cheaper (NUMERIC tiers were ~10% of add_document).
-        date=NUMERIC(int, bits=64, signed=True, sortable=True, shift_step=16),
-        date_desc=COLUMN(NumericColumn("q", default=UNDATED)),
-        published=STORED(),
-        source=ID(stored=True, sortable=True, analyzer=IDTokenizer() | LowercaseFilter()),
-        author=TEXT(analyzer=name_analyzer(), stored=True, phrase=True),
-        place=TEXT(analyzer=name_analyzer(), stored=True),
-        content_hash=ID(stored=True, sortable=True),
-        raw_digest=COLUMN(VarBytesColumn()),  # of the raw record: lets a no-op reindex skip parsing
-        indexed_at=STORED(),
-    )
-
-
-def _epoch(day: date, end: bool = False) -> int:
-    moment = datetime.combine(day, time.max if end else time.min, tzinfo=timezone.utc)
-    return int(moment.timestamp())
-
-
-def article_fields(article: Article, indexed_at: str, raw_digest: str | None = None) -> dict:
-    fields = {
-        "id": article.id,
-        "title": article.title,
-        "body": article.body,
-        "source": article.source,
-        "content_hash": article.content_hash,
-        "indexed_at": indexed_at,
-    }
-    if raw_digest:
-        fields["raw_digest"] = raw_digest.encode("ascii")
-    if article.url:
-        fields["url"] = article.url
-    if article.author:
-        fields["author"] = article.author
-    if article.place:
-        fields["place"] = article.place
-    if article.published:
-        seconds = int(article.published.timestamp())
-        fields["date"] = seconds
-        fields["date_desc"] = -seconds
-        fields["published"] = article.published.isoformat()
-    return fields
-
-
-def stored_article(stored: dict) -> Article:
-    published = stored.get("published")
-    return Article(
-        id=stored["id"],
-        title=stored.get("title", ""),
-        body=stored.get("body", ""),
-        source=stored.get("source", ""),
-        published=datetime.fromisoformat(published) if published else None,
-        url=stored.get("url"),
-        author=stored.get("author"),
-        place=stored.get("place"),
-        content_hash=stored.get("content_hash", ""),
-    )
 
 
 class LuceneBM25F(scoring.BM25F):
@@ -161,35 +94,6 @@ class LuceneBM25F(scoring.BM25F):
         df = parent.doc_frequency(fieldname, text)
         n = parent.doc_count()
         return log(1 + (n - df + 0.5) / (df + 0.5))
-
-
-class _Columns:
-    """The per-document values every search counts over, read once per commit into lists.
-
-    Reading Whoosh columns document by document cost ~10 µs a value (and re-reading their offsets
-    for every query was 10% of query time); iterating a whole column costs under 1 µs a value, so a
-    snapshot is built once per index generation and shared by every thread's searcher.
-    """
-
-    def __init__(self, reader) -> None:
-        self.ids: list[str] = list(reader.column_reader("id"))
-        self.digests: list[bytes] = list(reader.column_reader("raw_digest"))
-        self.hashes: list[str] = list(reader.column_reader("content_hash"))
-        names: dict[str, int] = {}
-        self.source_codes = [
-            names.setdefault(v, len(names)) for v in reader.column_reader("source")
-        ]
-        self.source_names = list(names)
-        self.days = [
-            UNDATED_DAY if v == UNDATED else v // SECONDS_PER_DAY
-            for v in reader.column_reader("date")
-        ]
-        self.live = set(reader.all_doc_ids())
-        dated = sorted(
-            (day, n) for n, day in enumerate(self.days) if day != UNDATED_DAY and n in self.live
-        )
-        self.days_sorted = [day for day, _ in dated]
-        self.docs_by_day = [n for _, n in dated]
 
 
 class WhooshWriter(EngineWriter):

@@ -1,0 +1,118 @@
+"""The Whoosh schema and what it stores: the fields, conversions between documents and our
+``Article``, and the per-commit snapshot of the columns every search counts over.
+
+Dates are epoch seconds in a NUMERIC field (indexed with ``shift_step=16``: four tiers a date,
+not sixteen), plus a negated copy in a bare column for "newest first", so a missing value sorts
+last in both orders and undated articles stay findable without a fake date. ``source`` is an ID
+field lower-cased for matching whose column keeps the display spelling for facets.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+
+from whoosh.analysis import IDTokenizer, LowercaseFilter
+from whoosh.columns import NumericColumn, VarBytesColumn
+from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
+
+from search.analysis import analyzer, name_analyzer
+from search.article import Article
+
+UNDATED = 2**63 - 1  # what a NUMERIC column holds for a document without the field
+UNDATED_DAY = -(2**31)
+SECONDS_PER_DAY = 86_400
+EPOCH = date(1970, 1, 1)
+
+
+def build_schema() -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True, sortable=True),
+        url=ID(stored=True),
+        title=TEXT(analyzer=analyzer(), stored=True, phrase=True),
+        body=TEXT(analyzer=analyzer(), stored=True, phrase=True),
+        # shift_step=16 indexes 4 tiers per date instead of 16: range queries stay fast, and
+        # indexing got measurably cheaper (NUMERIC tiers were ~10% of add_document).
+        date=NUMERIC(int, bits=64, signed=True, sortable=True, shift_step=16),
+        date_desc=COLUMN(NumericColumn("q", default=UNDATED)),
+        published=STORED(),
+        source=ID(stored=True, sortable=True, analyzer=IDTokenizer() | LowercaseFilter()),
+        author=TEXT(analyzer=name_analyzer(), stored=True, phrase=True),
+        place=TEXT(analyzer=name_analyzer(), stored=True),
+        content_hash=ID(stored=True, sortable=True),
+        raw_digest=COLUMN(VarBytesColumn()),  # of the raw record: lets a no-op reindex skip parsing
+        indexed_at=STORED(),
+    )
+
+
+def _epoch(day: date, end: bool = False) -> int:
+    moment = datetime.combine(day, time.max if end else time.min, tzinfo=timezone.utc)
+    return int(moment.timestamp())
+
+
+def article_fields(article: Article, indexed_at: str, raw_digest: str | None = None) -> dict:
+    fields = {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body,
+        "source": article.source,
+        "content_hash": article.content_hash,
+        "indexed_at": indexed_at,
+    }
+    if raw_digest:
+        fields["raw_digest"] = raw_digest.encode("ascii")
+    if article.url:
+        fields["url"] = article.url
+    if article.author:
+        fields["author"] = article.author
+    if article.place:
+        fields["place"] = article.place
+    if article.published:
+        seconds = int(article.published.timestamp())
+        fields["date"] = seconds
+        fields["date_desc"] = -seconds
+        fields["published"] = article.published.isoformat()
+    return fields
+
+
+def stored_article(stored: dict) -> Article:
+    published = stored.get("published")
+    return Article(
+        id=stored["id"],
+        title=stored.get("title", ""),
+        body=stored.get("body", ""),
+        source=stored.get("source", ""),
+        published=datetime.fromisoformat(published) if published else None,
+        url=stored.get("url"),
+        author=stored.get("author"),
+        place=stored.get("place"),
+        content_hash=stored.get("content_hash", ""),
+    )
+
+
+class _Columns:
+    """The per-document values every search counts over, read once per commit into lists.
+
+    Reading Whoosh columns document by document cost ~10 µs a value (and re-reading their offsets
+    for every query was 10% of query time); iterating a whole column costs under 1 µs a value, so a
+    snapshot is built once per index generation and shared by every thread's searcher.
+    """
+
+    def __init__(self, reader) -> None:
+        self.ids: list[str] = list(reader.column_reader("id"))
+        self.digests: list[bytes] = list(reader.column_reader("raw_digest"))
+        self.hashes: list[str] = list(reader.column_reader("content_hash"))
+        names: dict[str, int] = {}
+        self.source_codes = [
+            names.setdefault(v, len(names)) for v in reader.column_reader("source")
+        ]
+        self.source_names = list(names)
+        self.days = [
+            UNDATED_DAY if v == UNDATED else v // SECONDS_PER_DAY
+            for v in reader.column_reader("date")
+        ]
+        self.live = set(reader.all_doc_ids())
+        dated = sorted(
+            (day, n) for n, day in enumerate(self.days) if day != UNDATED_DAY and n in self.live
+        )
+        self.days_sorted = [day for day, _ in dated]
+        self.docs_by_day = [n for _, n in dated]
