@@ -16,7 +16,7 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from math import log
 from pathlib import Path
 
@@ -40,7 +40,6 @@ from search.engines.base import (
 from search.engines.whoosh_docsets import DocSets, term_docs
 from search.engines.whoosh_schema import (
     EPOCH,
-    UNDATED,
     UNDATED_DAY,
     _Columns,
     _epoch,
@@ -304,18 +303,13 @@ class WhooshEngine(Engine):
                 folder_size(self.path),
                 SCHEMA_VERSION,
             )
-        source_col = reader.column_reader("source")
-        date_col = reader.column_reader("date")
-        first = last = None
-        undated = 0
-        for docnum in reader.all_doc_ids():
-            sources[source_col[docnum]] += 1
-            seconds = date_col[docnum]
-            if seconds == UNDATED:
-                undated += 1
-                continue
-            first = seconds if first is None or seconds < first else first
-            last = seconds if last is None or seconds > last else last
+        columns = self._columns_for(reader)  # the same snapshot searches count over
+        codes = Counter(columns.source_codes[n] for n in columns.live)
+        sources = Counter({columns.source_names[code]: n for code, n in codes.items()})
+        days = columns.days_sorted  # live, dated documents only, in day order
+        undated = len(columns.live) - len(days)
+        first_day = EPOCH + timedelta(days=days[0]) if days else None
+        last_day = EPOCH + timedelta(days=days[-1]) if days else None
         last_indexed = None
         latest = self._ix.latest_generation()
         toc = self.path / f"_MAIN_{latest}.toc"
@@ -328,8 +322,8 @@ class WhooshEngine(Engine):
             sources=[
                 FacetCount(v, c) for v, c in sorted(sources.items(), key=lambda x: (-x[1], x[0]))
             ],
-            first_date=_day(first),
-            last_date=_day(last),
+            first_date=first_day,
+            last_date=last_day,
             undated=undated,
             size_bytes=folder_size(self.path),
             schema_version=SCHEMA_VERSION,
@@ -502,9 +496,3 @@ class WhooshEngine(Engine):
                         "make it more specific"
                     )
         return found
-
-
-def _day(seconds: int | None) -> date | None:
-    if seconds is None:
-        return None
-    return (datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=seconds)).date()
