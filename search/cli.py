@@ -290,6 +290,21 @@ def stats(as_json, index_dir) -> None:
     )
 
 
+@cli.command()
+@index_option
+def check(index_dir) -> None:
+    """Verify the index: it opens, its counts agree, every stored article reads back."""
+    from search.check import check_index
+
+    report = check_index(resolve_index(index_dir))
+    if report.ok:
+        click.echo(f"{report.path}: ok, {report.articles:,} articles read back")
+        return
+    for problem in report.problems[:20]:
+        click.echo(f"{report.path}: {problem}", err=True)
+    raise click.ClickException(f"index {report.path} is damaged; {report.advice}")
+
+
 def run(group: click.Group, argv: list[str] | None = None) -> int:
     """Run the CLI and map every outcome to an exit status; the one place errors are printed."""
     argv = list(sys.argv[1:] if argv is None else argv)
