@@ -7,7 +7,6 @@ bad usage or a bad query, 1 any other failure, 130 an interrupt. A traceback is 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 import traceback
@@ -22,7 +21,7 @@ from search.engines import open_engine
 from search.errors import InvalidRequestError, MorgueError, QuerySyntaxError
 from search.indexer import Progress, update_index
 from search.modes import MODES
-from search.query import parse_query
+from search.query import date_bound
 from search.searching import search as run_search
 from search.serialize import results_to_dict
 from search.types import SORTS, SearchRequest, SearchResults
@@ -58,12 +57,12 @@ def parse_day(value: str | None, end: bool, option: str) -> date | None:
     """--from/--to take YYYY, YYYY-MM or YYYY-MM-DD; --to means the end of that period."""
     if not value:
         return None
-    node = None
-    with contextlib.suppress(QuerySyntaxError):
-        node = parse_query(f"date:{value}")
-    if node is None or not hasattr(node, "start"):
-        raise click.UsageError(f"{option} {value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-    return node.end if end else node.start
+    try:
+        return date_bound(value, end)
+    except QuerySyntaxError:
+        raise click.UsageError(
+            f"{option} {value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"
+        ) from None
 
 
 class TqdmProgress(Progress):
@@ -207,13 +206,12 @@ def search(
 
 
 def export_search(engine, request: SearchRequest, path: Path) -> None:
-    from search.export import FORMATS, chunks, export_rows
-    from search.saved_cli import Counter, write_chunks
+    from search.export import FORMATS, RowCounter, chunks, export_rows, write_chunks
 
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise click.UsageError(f"--export takes a .csv or .jsonl file name, not {path.name!r}")
-    counter = Counter()
+    counter = RowCounter()
     write_chunks(chunks(counter.wrap(export_rows(engine, request)), fmt), path)
     click.echo(f"wrote {counter.count:,} hits to {path}", err=True)
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from pathlib import Path
 
 from search.engines import Engine
 from search.modes import build_query
@@ -31,7 +34,7 @@ def export_rows(
     engine: Engine, request: SearchRequest, new_ids: set[str] | None = None
 ) -> Iterator[dict]:
     """Every hit of ``request`` in its sort order (pagination ignored), as export rows."""
-    validate(SearchRequest(**{**request.__dict__, "page": 1}))
+    validate(replace(request, page=1))
     node = build_query(request.query, request.mode)
     for match in engine.iter_hits(node, request):
         hit = to_hit(match.article, match.score, node, request.snippet_chars)
@@ -81,3 +84,32 @@ def chunks(rows: Iterable[dict], fmt: str) -> Iterator[str]:
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
     return csv_chunks(rows) if fmt == "csv" else jsonl_chunks(rows)
+
+
+class RowCounter:
+    """Counts rows as they stream past, so a streamed export can say how many it wrote."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def wrap(self, rows):
+        for row in rows:
+            self.count += 1
+            yield row
+
+
+def write_chunks(parts, output: Path | None) -> None:
+    """Write export chunks to stdout, or to a file through a temporary file renamed at the end."""
+    if output is None:
+        for part in parts:
+            sys.stdout.write(part)
+        sys.stdout.flush()
+        return
+    tmp = output.with_name(output.name + ".part")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            for part in parts:
+                handle.write(part)
+        tmp.replace(output)
+    finally:
+        tmp.unlink(missing_ok=True)

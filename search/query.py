@@ -460,6 +460,18 @@ def simplify(node: Node) -> Node:
     return node
 
 
+def date_bound(text: str, end: bool = False) -> date:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` as the first day it covers (the last with ``end``):
+    how ``--from``/``--to`` and the URL's ``from``/``to`` read a date. Raises QuerySyntaxError."""
+    try:
+        node = parse_query(f"date:{text.strip()}")
+    except QuerySyntaxError:
+        node = None
+    if not isinstance(node, DateRange):
+        raise QuerySyntaxError(f"{text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    return node.end if end else node.start
+
+
 STEM_SLACK = 2  # how many letters a stem may drop from a wildcard's literal prefix
 STEM_SLACK_MIN_PREFIX = 6  # shorter prefixes get none: "price*" must not match the stem "pri"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
@@ -11,7 +10,7 @@ import click
 from search.cli import cli, index_option, parse_day, resolve_index
 from search.config import load_settings
 from search.engines import open_engine
-from search.export import FORMATS, chunks, export_rows
+from search.export import FORMATS, RowCounter, chunks, export_rows, write_chunks
 from search.saved import RunReport, SavedQuery, SavedStore
 from search.serialize import hit_to_dict
 from search.types import SORTS
@@ -264,7 +263,7 @@ def saved_export(name, fmt, output, index_dir, db_path) -> None:
     with open_store(db_path) as store, open_engine(resolve_index(index_dir)) as engine:
         item = store.get(name)
         new_ids, changed_ids = store.changes_now(item, engine)
-        counter = Counter()
+        counter = RowCounter()
         rows = counter.wrap(export_rows(engine, item.request(), new_ids | changed_ids))
         write_chunks(chunks(rows, fmt), output)
     if output:
@@ -291,32 +290,3 @@ def saved_load(file, db_path) -> None:
     with open_store(db_path) as store:
         added, skipped = store.load(document)
     click.echo(f"loaded {added} saved queries, skipped {skipped} whose names exist")
-
-
-class Counter:
-    """Counts rows as they stream past, so a streamed export can say how many it wrote."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def wrap(self, rows):
-        for row in rows:
-            self.count += 1
-            yield row
-
-
-def write_chunks(parts, output: Path | None) -> None:
-    """Write export chunks to stdout, or to a file through a temporary file renamed at the end."""
-    if output is None:
-        for part in parts:
-            sys.stdout.write(part)
-        sys.stdout.flush()
-        return
-    tmp = output.with_name(output.name + ".part")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as handle:
-            for part in parts:
-                handle.write(part)
-        tmp.replace(output)
-    finally:
-        tmp.unlink(missing_ok=True)

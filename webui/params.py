@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from search.errors import InvalidRequestError, QuerySyntaxError
 from search.modes import MODES
-from search.query import MAX_QUERY_CHARS, DateRange, parse_query
+from search.query import MAX_QUERY_CHARS, date_bound
 from search.types import MAX_PAGE, SORTS, SearchRequest
 
 MAX_SOURCES = 20
@@ -23,12 +23,9 @@ def _day(value: str, end: bool, name: str):
     if not value:
         return None
     try:
-        node = parse_query(f"date:{value.strip()}")
+        return date_bound(value, end)
     except QuerySyntaxError:
-        node = None
-    if not isinstance(node, DateRange):
-        raise InvalidRequestError(f"{name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD")
-    return node.end if end else node.start
+        raise InvalidRequestError(f"{name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD") from None
 
 
 def request_from_args(args: MultiDict, page_size: int = 10) -> SearchRequest:

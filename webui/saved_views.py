@@ -7,6 +7,7 @@ anything. Exports and feeds are GETs because they only read.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -199,8 +200,7 @@ def search_export(fmt: str):
 @bp.get("/saved/<slug>/feed.atom")
 def saved_feed(slug: str):
     item = get_saved(slug)
-    newest = item.request(1, FEED_ENTRIES)
-    results = run_search(engine(), type(newest)(**{**newest.__dict__, "sort": "newest"}))
+    results = run_search(engine(), replace(item.request(1, FEED_ENTRIES), sort="newest"))
     updated = item.last_run.run_at if item.last_run else item.updated_at
     body = render_template(
         "saved/feed.atom.xml",

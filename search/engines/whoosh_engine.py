@@ -369,7 +369,7 @@ class WhooshEngine(Engine):
             sortedby = [sorting.FieldFacet("date"), sorting.FieldFacet("id")]
         results = searcher.search(
             wquery,
-            filter=set(docnums) if filters is not None else None,
+            filter=docnums if filters is not None else None,
             limit=limit,
             sortedby=sortedby,
             terms=False,
@@ -385,7 +385,7 @@ class WhooshEngine(Engine):
         searcher = self._searcher()
         reader = searcher.reader()
         if not reader.doc_count():
-            return searcher, None, None, []
+            return searcher, None, None, set()
         wquery = self._translate(query, reader)
         filters = self._filters(request)
         columns = self._columns_for(reader)
@@ -404,7 +404,7 @@ class WhooshEngine(Engine):
             )
         if request.date_from or request.date_to:
             matched &= docsets.days(request.date_from, request.date_to)
-        return searcher, wquery, filters, list(matched)
+        return searcher, wquery, filters, matched
 
     def match_keys(self, query: Node, request: SearchRequest) -> dict[str, str]:
         searcher, _, _, docnums = self._matching(query, request)
