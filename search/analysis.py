@@ -197,6 +197,45 @@ def analyze_spans(text: str) -> list[TermSpan]:
     return spans
 
 
+class _TermCache(dict):
+    """Token -> index term ("" for a stop word), filled on first sight of each spelling.
+
+    ``index_text`` maps every token through this dict in C (``map(cache.__getitem__, ...)``):
+    news text repeats its vocabulary so much that the per-token cost is one dict lookup.
+    """
+
+    limit = 500_000
+
+    def __init__(self, names: bool = False) -> None:
+        super().__init__()
+        self.names = names
+
+    def __missing__(self, token: str) -> str:
+        term = normalize_word(token)
+        if not self.names:
+            term = "" if (not term or term in STOP_WORDS) else stem_english(term)
+        if len(self) >= self.limit:
+            self.clear()
+        self[token] = term
+        return term
+
+
+_TEXT_TERMS = _TermCache()
+_NAME_TERMS = _TermCache(names=True)
+_NAME_TOKEN = re.compile(r"\w+")
+
+
+def index_text(text: str) -> str:
+    """The index terms of ``text`` joined by spaces: what an engine without our analyzer indexes
+    with a whitespace tokenizer, so both engines see the very same terms at the same positions."""
+    return " ".join(filter(None, map(_TEXT_TERMS.__getitem__, _TOKEN.findall(text))))
+
+
+def index_names(text: str) -> str:
+    """``index_text`` for author and place names (no stop words, no stemming)."""
+    return " ".join(filter(None, map(_NAME_TERMS.__getitem__, _NAME_TOKEN.findall(text))))
+
+
 def analyze_names(text: str) -> list[str]:
     """The terms of an author or place name."""
     return [t.text for t in _NAMES(text)] if text else []

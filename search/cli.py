@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from search.config import load_settings
-from search.engines import open_engine
+from search.engines import ENGINE_NAMES, open_engine
 from search.errors import InvalidRequestError, MorgueError, QuerySyntaxError
 from search.indexer import Progress, update_index
 from search.modes import MODES
@@ -125,8 +125,15 @@ def cli() -> None:
     "--source", "default_source", help="Outlet for articles that name none and give no clue."
 )
 @click.option("--rebuild", is_flag=True, help="Build the index afresh (swapped in when complete).")
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINE_NAMES),
+    default=None,
+    help="Engine of a new or rebuilt index: whoosh (default, pure Python) or tantivy (fast, "
+    "for large archives; pip install -e '.[fast]'). An existing index keeps its own.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-record messages.")
-def reindex(paths, index_dir, default_source, rebuild, quiet) -> None:
+def reindex(paths, index_dir, default_source, rebuild, engine, quiet) -> None:
     """Index articles from files and folders: .txt, .jsonl, .json, .csv, RSS/Atom, .html, and .gz.
 
     Only new and changed articles are written; a second run over the same files writes nothing.
@@ -147,6 +154,7 @@ def reindex(paths, index_dir, default_source, rebuild, quiet) -> None:
         rebuild=rebuild,
         on_problem=on_problem,
         progress=progress,
+        engine=engine,
     )
     click.echo(f"{index_dir}: {report.summary()}")
 

@@ -18,6 +18,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 5000
     page_size: int = 10
+    engine: str = "whoosh"  # for new indexes; an existing index names its own in morgue.json
 
 
 def load_settings(environ: dict[str, str] | None = None, **overrides) -> Settings:

@@ -82,3 +82,7 @@ class ArticleNotFoundError(MorgueError):
 
 class InvalidRequestError(MorgueError):
     """A search request outside what Morgue serves (page too far, unknown sort, bad date)."""
+
+
+class EngineUnavailableError(MorgueError):
+    """An engine was asked for that is unknown or not installed."""

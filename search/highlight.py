@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from search.analysis import TermSpan, analyze_spans
+from search.analysis import TermSpan, analyze_names, analyze_spans
 from search.query import Node, Phrase, Term, Wildcard, positive_leaves, wildcard_matcher
 from search.types import Snippet
 
@@ -94,6 +94,17 @@ def _phrase_matches(tokens: list[TermSpan], phrase: Phrase) -> list[_Match]:
             else:
                 found.extend(_Match(t.start, t.end, key) for t in chain)
     return found
+
+
+def phrase_occurs(text: str, phrase: Phrase, field: str = "body") -> bool:
+    """Whether ``phrase`` stands in ``text`` by our proximity rule (for engines whose own sloppy
+    phrase is looser). Author and place are compared as names, unstemmed, like their index."""
+    if field in ("author", "place"):
+        names = analyze_names(text)
+        tokens = [TermSpan(term, n, 0, 0) for n, term in enumerate(names)]
+    else:
+        tokens = analyze_spans(text)
+    return bool(_phrase_matches(tokens, phrase))
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from search.config import load_settings
 from search.engines import create_engine, open_engine
-from search.engines.base import META_FILE
+from search.engines.base import META_FILE, read_meta
 from search.errors import IndexNotFoundError, IngestError, MorgueError
 from search.ingest import InputFile, Known, Unchanged, iter_input_files, read_records
 from search.normalize import NORMALIZER_VERSION, build_article
@@ -107,8 +108,14 @@ def update_index(
     on_problem: Callable[[str], None] | None = None,
     progress: Progress | None = None,
     keep_problems: int = 100,
+    engine: str | None = None,
 ) -> IndexReport:
-    """Index every article under ``paths`` into ``index_dir`` and report what happened."""
+    """Index every article under ``paths`` into ``index_dir`` and report what happened.
+
+    ``engine`` chooses the engine of a new index (default: ``MORGUE_ENGINE``, else whoosh). An
+    existing index keeps its own; asking it for another is an error unless ``rebuild`` is set,
+    and a rebuild without ``engine`` keeps the engine the index had.
+    """
     started = time.perf_counter()
     index_dir = Path(index_dir)
     report = IndexReport()
@@ -128,11 +135,12 @@ def update_index(
         else:
             inputs.append(item)
 
+    engine_name = _choose_engine(index_dir, engine, rebuild)
     target = _clear_for_rebuild(index_dir) if rebuild else index_dir
     try:
         engine = open_engine(target)
     except IndexNotFoundError:
-        engine = create_engine(target)
+        engine = create_engine(target, engine_name)
     try:
         stored = engine.stored_hashes()
         digest_ids = engine.stored_digests()
@@ -147,6 +155,19 @@ def update_index(
         _swap_in(target, index_dir)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _choose_engine(index_dir: Path, asked: str | None, rebuild: bool) -> str:
+    try:
+        current = read_meta(index_dir).get("engine")
+    except MorgueError:
+        current = None
+    if current and asked and asked != current and not rebuild:
+        raise MorgueError(
+            f"index {index_dir} uses the {current} engine; to move it to {asked}, rebuild it: "
+            f"`morgue reindex --rebuild --engine {asked} PATH... --index {index_dir}`"
+        )
+    return asked or (current if rebuild and current else None) or load_settings().engine
 
 
 class _Run:

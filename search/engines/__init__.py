@@ -8,10 +8,13 @@ so a second engine plugs in by implementing ``Engine`` and registering in ``ENGI
 from __future__ import annotations
 
 from search.engines.base import Engine, EngineResults, EngineWriter, MatchedArticle, read_meta
+from search.errors import EngineUnavailableError
 
-ENGINE_NAMES = ("whoosh",)
+ENGINE_NAMES = ("whoosh", "tantivy")
+DEFAULT_ENGINE = "whoosh"
 
 __all__ = [
+    "DEFAULT_ENGINE",
     "ENGINE_NAMES",
     "Engine",
     "EngineResults",
@@ -23,17 +26,28 @@ __all__ = [
 ]
 
 
+def _engine_class(name: str):
+    if name == "whoosh":
+        from search.engines.whoosh_engine import WhooshEngine
+
+        return WhooshEngine
+    if name == "tantivy":
+        try:
+            from search.engines.tantivy_engine import TantivyEngine
+        except ImportError:
+            raise EngineUnavailableError(
+                "the tantivy engine is not installed; install it with: pip install -e '.[fast]'"
+            ) from None
+        return TantivyEngine
+    raise EngineUnavailableError(f"unknown engine {name!r} (choose from {', '.join(ENGINE_NAMES)})")
+
+
 def open_engine(path) -> Engine:
-    """Open an existing index with the engine recorded in it."""
-    from search.engines.whoosh_engine import WhooshEngine
+    """Open an existing index with the engine recorded in its ``morgue.json``."""
+    meta = read_meta(path)
+    return _engine_class(meta.get("engine", DEFAULT_ENGINE)).open(path)
 
-    return WhooshEngine.open(path)
 
-
-def create_engine(path, engine: str = "whoosh") -> Engine:
+def create_engine(path, engine: str = DEFAULT_ENGINE) -> Engine:
     """Create a new, empty index (replacing nothing: the caller clears a folder it rebuilds)."""
-    if engine not in ENGINE_NAMES:
-        raise ValueError(f"unknown engine {engine!r} (choose from {', '.join(ENGINE_NAMES)})")
-    from search.engines.whoosh_engine import WhooshEngine
-
-    return WhooshEngine.create(path)
+    return _engine_class(engine).create(path)

@@ -1,0 +1,112 @@
+"""The tantivy schema and what it stores: fields, and conversions between documents and ``Article``.
+
+* Text is indexed as our own analyzer's terms (``index_text``) through tantivy's whitespace
+  tokenizer, in ``*_terms`` fields that are not stored: the terms, not tantivy's analysis, decide
+  what matches, exactly as in the Whoosh index.
+* The article itself is stored once, as compact JSON in one bytes field: one stored value to
+  write and read instead of ten.
+* ``id``, ``content_hash`` and ``raw_digest`` are raw fast fields, so the id/hash pairs a reindex
+  or a saved-query run needs come from columns, never from stored documents.
+* ``date`` is epoch seconds (indexed for ranges, fast for the histogram); ``newest`` and
+  ``oldest`` are sort keys where an undated article has the largest value, so it sorts last both
+  ways.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import tantivy
+
+from search.analysis import index_names, index_text
+from search.article import Article
+
+TANTIVY_META = "meta.json"  # tantivy's own commit point, replaced atomically by each commit
+UNDATED_KEY = 2**63 - 1
+TERMS_TOKENIZER = "whitespace"
+
+_FIELDS = {
+    None: ("title_terms", "body_terms"),
+    "title": ("title_terms",),
+    "body": ("body_terms",),
+    "author": ("author_terms",),
+    "place": ("place_terms",),
+    "source": ("source_key",),
+}
+
+
+def text_fields(field: str | None) -> tuple[str, ...]:
+    """The tantivy fields a query-language field searches."""
+    return _FIELDS[field]
+
+
+def build_schema():
+    builder = tantivy.SchemaBuilder()
+    for name in ("id", "content_hash", "raw_digest", "source_name"):
+        builder.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("source_key", tokenizer_name="raw", index_option="basic")
+    for name in ("title_terms", "body_terms", "author_terms", "place_terms"):
+        builder.add_text_field(name, tokenizer_name=TERMS_TOKENIZER, index_option="position")
+    builder.add_integer_field("date", indexed=True, fast=True)
+    builder.add_integer_field("newest", fast=True)
+    builder.add_integer_field("oldest", fast=True)
+    builder.add_bytes_field("stored", stored=True)
+    return builder.build()
+
+
+def document(article: Article, indexed_at: str, raw_digest: str | None = None):
+    stored = {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body,
+        "source": article.source,
+        "content_hash": article.content_hash,
+        "indexed_at": indexed_at,
+    }
+    fields = {
+        "id": article.id,
+        "content_hash": article.content_hash,
+        "source_name": article.source,
+        "source_key": article.source.lower(),
+        "title_terms": index_text(article.title),
+        "body_terms": index_text(article.body),
+    }
+    if raw_digest:
+        fields["raw_digest"] = raw_digest
+    if article.url:
+        stored["url"] = article.url
+    if article.author:
+        stored["author"] = article.author
+        fields["author_terms"] = index_names(article.author)
+    if article.place:
+        stored["place"] = article.place
+        fields["place_terms"] = index_names(article.place)
+    doc = tantivy.Document(**fields)
+    if article.published:
+        seconds = int(article.published.timestamp())
+        stored["published"] = article.published.isoformat()
+        doc.add_integer("date", seconds)
+        doc.add_integer("newest", -seconds)
+        doc.add_integer("oldest", seconds)
+    else:
+        doc.add_integer("newest", UNDATED_KEY)
+        doc.add_integer("oldest", UNDATED_KEY)
+    doc.add_bytes("stored", json.dumps(stored, ensure_ascii=False).encode("utf-8"))
+    return doc
+
+
+def stored_article(doc) -> Article:
+    stored = json.loads(doc.get_first("stored"))
+    published = stored.get("published")
+    return Article(
+        id=stored["id"],
+        title=stored.get("title", ""),
+        body=stored.get("body", ""),
+        source=stored.get("source", ""),
+        published=datetime.fromisoformat(published) if published else None,
+        url=stored.get("url"),
+        author=stored.get("author"),
+        place=stored.get("place"),
+        content_hash=stored.get("content_hash", ""),
+    )
