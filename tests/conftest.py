@@ -1,7 +1,14 @@
-"""Shared fixtures: real indexes on disk, built with the real indexer."""
+"""Shared fixtures: real indexes on disk, built with the real indexer.
+
+Every test module that touches an index runs once per engine: it asks for ``engine_name`` (the
+modules do so with ``pytestmark = pytest.mark.usefixtures("engine_name")``), which also sets
+``MORGUE_ENGINE`` so indexes the test builds itself, and ``morgue`` subprocesses it starts, use
+that engine. tantivy's runs are skipped when the ``fast`` extra is not installed.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from pathlib import Path
 
@@ -19,6 +26,16 @@ CORPORA = SHARED / "corpora"
 REUTERS_FULL = CORPORA / "reuters21578" / "reuters21578.jsonl.gz"
 
 
+HAVE_TANTIVY = importlib.util.find_spec("tantivy") is not None
+ENGINES = [
+    pytest.param("whoosh"),
+    pytest.param(
+        "tantivy",
+        marks=pytest.mark.skipif(not HAVE_TANTIVY, reason="tantivy is not installed ([fast])"),
+    ),
+]
+
+
 def pytest_collection_modifyitems(config, items):
     if not REUTERS_FULL.exists():
         skip = pytest.mark.skip(reason=f"corpus folder {CORPORA} is absent")
@@ -27,20 +44,32 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
+@pytest.fixture(scope="session", params=ENGINES)
+def engine_name(request) -> str:
+    """The engine under test; tests that ask for it (or for an index) run once per engine."""
+    return request.param
+
+
+@pytest.fixture(autouse=True)
+def _engine_for_new_indexes(request, monkeypatch):
+    if "engine_name" in request.fixturenames:
+        monkeypatch.setenv("MORGUE_ENGINE", request.getfixturevalue("engine_name"))
+
+
 @pytest.fixture(scope="session")
-def seed_index(tmp_path_factory) -> Path:
-    """The two seed articles, indexed once for the whole run (read-only for tests)."""
-    path = tmp_path_factory.mktemp("seed") / "index"
-    report = update_index(path, [SEEDS])
+def seed_index(tmp_path_factory, engine_name) -> Path:
+    """The two seed articles, indexed once per engine for the whole run (read-only for tests)."""
+    path = tmp_path_factory.mktemp(f"seed-{engine_name}") / "index"
+    report = update_index(path, [SEEDS], engine=engine_name)
     assert report.added == 2
     return path
 
 
 @pytest.fixture(scope="session")
-def slice_index(tmp_path_factory) -> Path:
-    """A few hundred Reuters-21578 articles, indexed once (read-only for tests)."""
-    path = tmp_path_factory.mktemp("slice") / "index"
-    report = update_index(path, [REUTERS_SLICE])
+def slice_index(tmp_path_factory, engine_name) -> Path:
+    """A few hundred Reuters-21578 articles, indexed once per engine (read-only for tests)."""
+    path = tmp_path_factory.mktemp(f"slice-{engine_name}") / "index"
+    report = update_index(path, [REUTERS_SLICE], engine=engine_name)
     assert report.rejected == 0
     return path
 

@@ -32,7 +32,7 @@ LAUNCH_ARGS = [
     "--disable-quic",
 ]
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.usefixtures("engine_name"), pytest.mark.browser]
 
 if not Path(CHROMIUM).exists():
     pytest.skip("no chromium installed (apt-get install chromium)", allow_module_level=True)

@@ -15,6 +15,8 @@ import webui.cli  # noqa: F401 - registers `serve` on the same group
 from search.cli import ExitStatus, cli, run
 from tests.conftest import REUTERS_SLICE
 
+pytestmark = pytest.mark.usefixtures("engine_name")
+
 
 @pytest.fixture
 def morgue(capsys):

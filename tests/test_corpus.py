@@ -12,7 +12,7 @@ from search.searching import search
 from search.types import SearchRequest
 from tests.conftest import REUTERS_FULL
 
-pytestmark = [pytest.mark.corpus, pytest.mark.slow]
+pytestmark = [pytest.mark.usefixtures("engine_name"), pytest.mark.corpus, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

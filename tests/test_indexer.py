@@ -20,6 +20,8 @@ from search.searching import search
 from search.types import SearchRequest
 from tests.conftest import REUTERS_SLICE, ROOT
 
+pytestmark = pytest.mark.usefixtures("engine_name")
+
 
 def count(index: Path) -> int:
     with open_engine(index) as engine:
@@ -284,7 +286,10 @@ def test_check_reports_a_healthy_and_a_damaged_index(tmp_path, seeds_copy, capsy
     assert run(cli, ["check", "--index", str(index)]) == 0
     assert capsys.readouterr().out.strip() == f"{index}: ok, 368 articles read back"
 
-    segment = max(index.glob("*.seg"), key=lambda p: p.stat().st_size)
+    segment = max(  # the largest data file: Whoosh's .seg, tantivy's .store
+        (p for p in index.iterdir() if p.suffix in (".seg", ".store")),
+        key=lambda p: p.stat().st_size,
+    )
     segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 3])
     report = check_index(index)
     assert not report.ok
@@ -299,3 +304,17 @@ def test_check_reports_a_healthy_and_a_damaged_index(tmp_path, seeds_copy, capsy
     missing = check_index(tmp_path / "nothing")
     assert not missing.ok
     assert "no index at" in missing.problems[0]
+
+
+def test_new_indexes_use_the_engine_under_test_and_keep_it(tmp_path, seeds_copy, engine_name):
+    from search.engines.base import read_meta
+    from search.errors import MorgueError
+
+    index = tmp_path / "index"
+    update_index(index, [seeds_copy])
+    assert read_meta(index)["engine"] == engine_name
+    other = "whoosh" if engine_name == "tantivy" else "tantivy"
+    with pytest.raises(MorgueError, match=f"uses the {engine_name} engine.*--rebuild --engine"):
+        update_index(index, [seeds_copy], engine=other)
+    update_index(index, [seeds_copy], rebuild=True)  # a rebuild keeps the engine it had
+    assert read_meta(index)["engine"] == engine_name

@@ -16,6 +16,8 @@ from search.searching import search
 from search.types import SearchRequest
 from tests.conftest import CORPORA
 
+pytestmark = pytest.mark.usefixtures("engine_name")
+
 
 @pytest.mark.parametrize(
     ("text", "free"),

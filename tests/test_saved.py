@@ -23,6 +23,8 @@ from search.saved_schema import MIGRATIONS, SCHEMA_VERSION, migrate
 from search.searching import search
 from tests.conftest import DATA, REUTERS_SLICE
 
+pytestmark = pytest.mark.usefixtures("engine_name")
+
 
 @pytest.fixture
 def store(tmp_path):

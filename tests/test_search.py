@@ -13,6 +13,8 @@ from search.query import parse_query
 from search.searching import date_histogram, search
 from search.types import SearchRequest
 
+pytestmark = pytest.mark.usefixtures("engine_name")
+
 
 def run(engine, query="", **kwargs):
     return search(engine, SearchRequest(query=query, **kwargs))

@@ -12,6 +12,8 @@ from search.indexer import update_index
 from tests.conftest import REUTERS_SLICE, SEEDS
 from webui import create_app
 
+pytestmark = pytest.mark.usefixtures("engine_name")
+
 HOSTILE = {
     "id": "evil-1",
     "title": "<script>alert(1)</script> Harbour <img src=x onerror=alert(2)>",

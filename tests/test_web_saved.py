@@ -14,6 +14,8 @@ from search.indexer import update_index
 from tests.conftest import REUTERS_SLICE, SEEDS
 from webui import create_app
 
+pytestmark = pytest.mark.usefixtures("engine_name")
+
 
 @pytest.fixture(scope="module")
 def web_index(tmp_path_factory):

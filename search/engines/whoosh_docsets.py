@@ -8,7 +8,7 @@ block shortcut (they need positions) and go through Whoosh's own matcher.
 
 This reads two private attributes of Whoosh's posting-block matcher (``_read_ids``/``_ids`` and
 ``_lastblock``/``_next_block``). They are the same in whoosh 2.7, whoosh-reloaded and whoosh3; any
-other matcher falls back to ``all_ids()``, and ``tests/test_engine_contract.py`` checks this module
+other matcher falls back to ``all_ids()``, and ``tests/test_whoosh_internals.py`` checks this module
 against Whoosh's own ``docs_for_query`` on the Reuters slice so an upgrade that breaks it fails CI.
 """
 

@@ -5,8 +5,20 @@ from __future__ import annotations
 
 import pytest
 
+from search.engines import open_engine
+from search.indexer import update_index
 from search.query import parse_query
 from search.types import SearchRequest
+from tests.conftest import REUTERS_SLICE
+
+
+@pytest.fixture(scope="module")
+def whoosh_slice(tmp_path_factory):
+    path = tmp_path_factory.mktemp("whoosh-slice") / "index"
+    update_index(path, [REUTERS_SLICE], engine="whoosh")
+    with open_engine(path) as engine:
+        yield engine
+
 
 QUERIES = [
     "cocoa",
@@ -32,14 +44,14 @@ QUERIES = [
 
 
 @pytest.mark.parametrize("text", QUERIES)
-def test_fast_docsets_equal_whoosh_matching(slice_engine, text):
+def test_fast_docsets_equal_whoosh_matching(whoosh_slice, text):
     node = parse_query(text)
     request = SearchRequest(query=text)
-    searcher, wquery, filters, fast = slice_engine._matching(node, request)
+    searcher, wquery, filters, fast = whoosh_slice._matching(node, request)
     assert sorted(fast) == sorted(searcher.docs_for_query(wquery))
 
 
-def test_fast_docsets_with_request_filters(slice_engine):
+def test_fast_docsets_with_request_filters(whoosh_slice):
     from datetime import date
 
     from whoosh import query as wq
@@ -48,6 +60,6 @@ def test_fast_docsets_with_request_filters(slice_engine):
     request = SearchRequest(
         query="oil", sources=("REUTERS",), date_from=date(1987, 3, 1), date_to=date(1987, 3, 31)
     )
-    searcher, wquery, filters, fast = slice_engine._matching(node, request)
+    searcher, wquery, filters, fast = whoosh_slice._matching(node, request)
     assert sorted(fast) == sorted(searcher.docs_for_query(wq.And([wquery, filters])))
     assert fast
