@@ -11,15 +11,18 @@ together; a wildcard highlights the words whose terms it expands to.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from itertools import compress
 
-from search.analysis import TermSpan, analyze_names, analyze_spans
+from search.analysis import TermSpan, analyze_names, analyze_spans, token_terms
 from search.query import Node, Phrase, Term, Wildcard, positive_leaves, wildcard_matcher
 from search.types import Snippet
 
 ELLIPSIS = "\u2026"
 _CONTEXT_BEFORE = 40
 MAX_HIGHLIGHT_CHARS = 50_000  # matches past this are not marked: a snippet never needs them
+_MAX_WINDOW_STARTS = 200  # snippet windows tried, from the first matches on
 
 
 @dataclass(frozen=True)
@@ -43,25 +46,30 @@ def find_matches(text: str, query: Node, field: str = "body") -> list[tuple[int,
 def _matches(text: str, leaves: list[Node]) -> list[_Match]:
     if not leaves or not text:
         return []
-    tokens = analyze_spans(text[:MAX_HIGHLIGHT_CHARS])
-    found: list[_Match] = []
-    terms = {leaf.text for leaf in leaves if isinstance(leaf, Term)}
+    terms, bounds = token_terms(text[:MAX_HIGHLIGHT_CHARS])
+    keys = {leaf.text: leaf.text for leaf in leaves if isinstance(leaf, Term)}
     patterns = [
         (leaf.pattern, wildcard_matcher(leaf.pattern))
         for leaf in leaves
         if isinstance(leaf, Wildcard)
     ]
-    for token in tokens:
-        if token.term in terms:
-            found.append(_Match(token.start, token.end, token.term))
-            continue
-        for key, match in patterns:
-            if match(token.term):
-                found.append(_Match(token.start, token.end, key))
-                break
-    for leaf in leaves:
-        if isinstance(leaf, Phrase):
-            found.extend(_phrase_matches(tokens, leaf))
+    if patterns:
+        for term in set(terms) - keys.keys():
+            for key, match in patterns:
+                if term and match(term):
+                    keys[term] = key
+                    break
+    hits = compress(range(len(terms)), map(keys.__contains__, terms))
+    found = [_Match(bounds[2 * i], bounds[2 * i + 1], keys[terms[i]]) for i in hits]
+    phrases = [leaf for leaf in leaves if isinstance(leaf, Phrase)]
+    if phrases:
+        kept = compress(range(len(terms)), terms)
+        tokens = [
+            TermSpan(terms[i], position, bounds[2 * i], bounds[2 * i + 1])
+            for position, i in enumerate(kept)
+        ]
+        for phrase in phrases:
+            found.extend(_phrase_matches(tokens, phrase))
     return found
 
 
@@ -126,9 +134,14 @@ def make_snippet(text: str, query: Node, max_chars: int = 240, field: str = "bod
         start, end = 0, _word_end(text, max_chars)
     else:
         best = (-1, -1, 0)
-        for i, first in enumerate(matches):
+        for i, first in enumerate(matches[:_MAX_WINDOW_STARTS]):
             limit = first.start + max_chars - _CONTEXT_BEFORE
-            inside = [m for m in matches[i:] if m.end <= limit]
+            inside = []
+            for m in matches[i:]:
+                if m.start >= limit:
+                    break
+                if m.end <= limit:
+                    inside.append(m)
             score = (len({m.key for m in inside}), len(inside))
             if score > best[:2]:
                 best = (*score, first.start)
@@ -160,31 +173,26 @@ def _word_end(text: str, index: int) -> int:
     return min(candidates) if candidates else len(text)
 
 
+_SPACES = re.compile(r"\s+")
+
+
+def _fold(text: str) -> str:
+    """Whitespace runs to one space, leading whitespace dropped (trailing kept: it counts)."""
+    return _SPACES.sub(" ", text).lstrip()
+
+
 def _render(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> Snippet:
     """Cut text[start:end], fold its whitespace to single spaces, and move the spans along."""
-    out: list[str] = []
-    mapping: dict[int, int] = {}
     prefix = ELLIPSIS if start > 0 else ""
-    position = len(prefix)
-    previous_space = True
-    for offset in range(start, end):
-        ch = text[offset]
-        mapping[offset] = position
-        if ch.isspace():
-            if previous_space:
-                continue
-            ch = " "
-            previous_space = True
-        else:
-            previous_space = False
-        out.append(ch)
-        position += 1
-    mapping[end] = position
-    body = "".join(out).rstrip()
+    body = _fold(text[start:end]).rstrip()
     suffix = ELLIPSIS if end < len(text) else ""
-    moved = tuple(
-        (mapping[s], min(mapping[e], len(prefix) + len(body)))
-        for s, e in spans
-        if mapping[e] > mapping[s]
-    )
-    return Snippet(prefix + body + suffix, moved)
+    limit = len(prefix) + len(body)
+    moved = []
+    for s, e in spans:
+        # Spans start and end on word characters, so the folded text before an offset is
+        # exactly what precedes it in the snippet.
+        a = len(prefix) + len(_fold(text[start:s]))
+        b = min(len(prefix) + len(_fold(text[start:e])), limit)
+        if b > a:
+            moved.append((a, b))
+    return Snippet(prefix + body + suffix, tuple(moved))

@@ -45,6 +45,7 @@ from search.engines.tantivy_schema import (
     TANTIVY_META,
     build_schema,
     document,
+    split_keys,
     stored_article,
     text_fields,
 )
@@ -204,27 +205,19 @@ class TantivyEngine(Engine):
     # -------------------------------------------------------------------------------- reading
 
     @staticmethod
-    def _key(address) -> tuple[int, int]:
-        return address.segment_ord, address.doc
-
-    def _values(self, searcher, query, field: str, total: int) -> dict[tuple[int, int], str]:
-        """Address -> a text fast field's value for every match, without reading stored docs."""
-        if not total:
-            return {}
-        found = searcher.search(query, total, count=False, order_by_field=field)
-        return {self._key(address): value for value, address in found.hits if value is not None}
-
-    def _pairs(self, searcher, query, key_field: str, value_field: str) -> dict[str, str]:
+    def _keys(searcher, query) -> Iterator[tuple[str, str, str]]:
+        """(id, content hash, raw digest) of every match, from the ``keys`` column."""
         total = searcher.search(query, 1).count
-        keys = self._values(searcher, query, key_field, total)
-        values = self._values(searcher, query, value_field, total)
-        return {keys[a]: v for a, v in values.items() if a in keys}
+        if total:
+            found = searcher.search(query, total, count=False, order_by_field="keys")
+            for value, _address in found.hits:
+                yield split_keys(value)
 
     def stored_hashes(self) -> dict[str, str]:
-        return self._pairs(self._searcher(), tantivy.Query.all_query(), "id", "content_hash")
+        return {i: h for i, h, _ in self._keys(self._searcher(), tantivy.Query.all_query())}
 
     def stored_digests(self) -> dict[str, str]:
-        return self._pairs(self._searcher(), tantivy.Query.all_query(), "raw_digest", "id")
+        return {d: i for i, _, d in self._keys(self._searcher(), tantivy.Query.all_query()) if d}
 
     def _doc(self, searcher, address) -> Article:
         return stored_article(searcher.doc(address))
@@ -235,18 +228,12 @@ class TantivyEngine(Engine):
         return self._doc(searcher, found.hits[0][1]) if found.hits else None
 
     def iter_articles(self) -> Iterator[Article]:
+        """Every stored article, oldest first, read a page at a time from one snapshot."""
         searcher = self._searcher()
         query = tantivy.Query.all_query()
         total = searcher.search(query, 1).count
         for offset in range(0, total, PAGE):
-            found = searcher.search(
-                query,
-                PAGE,
-                count=False,
-                order_by_field="id",
-                offset=offset,
-                order=tantivy.Order.Asc,
-            )
+            found = self._ranked(searcher, query, "oldest", PAGE, offset)
             for _, address in found.hits:
                 yield self._doc(searcher, address)
 
@@ -403,7 +390,7 @@ class TantivyEngine(Engine):
         searcher = self._searcher()
         if not searcher.num_docs:
             return {}
-        return self._pairs(searcher, self._query(searcher, query, request), "id", "content_hash")
+        return {i: h for i, h, _ in self._keys(searcher, self._query(searcher, query, request))}
 
     def iter_hits(self, query: Node, request: SearchRequest) -> Iterator[MatchedArticle]:
         searcher = self._searcher()
