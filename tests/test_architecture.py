@@ -43,6 +43,16 @@ def test_only_engines_import_an_engine_library():
             assert path.name == "analysis.py", f"{path} imports {engine_libraries}"
 
 
+def test_each_engine_library_stays_in_its_own_modules():
+    for path in modules("search") + modules("webui"):
+        libraries = {top(n) for n in imports_of(path)} & {"whoosh", "tantivy"}
+        for library in libraries:
+            allowed = path.name.startswith(f"{library}_") or (
+                library == "whoosh" and path.name == "analysis.py"
+            )
+            assert allowed, f"{path} imports {library}"
+
+
 def test_readers_know_nothing_of_the_index():
     for path in modules("search/ingest"):
         names = imports_of(path)

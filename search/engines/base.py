@@ -134,9 +134,22 @@ def write_meta(path: Path, engine: str) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, Path(path) / META_FILE)
+        _fsync_folder(Path(path))
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _fsync_folder(path: Path) -> None:
+    """Make the rename durable too (a power cut could otherwise undo it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def check_meta(path: Path, engine: str) -> dict:

@@ -23,6 +23,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh import scoring, sorting
+from whoosh.filedb.filestore import FileStorage
 
 from search.article import Article
 from search.engines.base import (
@@ -47,6 +48,7 @@ from search.engines.whoosh_schema import (
     build_schema,
     stored_article,
 )
+from search.engines.whoosh_storage import DurableFileStorage, create_index, open_index
 from search.errors import (
     IndexLockedError,
     IndexNotFoundError,
@@ -148,7 +150,7 @@ class WhooshEngine(Engine):
         with self._searchers_lock:
             if identity == self._identity:
                 return
-            self._ix = whoosh_index.open_dir(str(self.path), schema=build_schema())
+            self._ix = open_index(self._ix.storage.__class__(str(self.path)), build_schema())
             self._columns = {}
             self._stats_cache = None
             self._identity = identity
@@ -156,7 +158,8 @@ class WhooshEngine(Engine):
     # -------------------------------------------------------------------------------- lifecycle
 
     @classmethod
-    def open(cls, path) -> WhooshEngine:
+    def open(cls, path, storage: FileStorage | None = None) -> WhooshEngine:
+        """Open an index; ``storage`` defaults to the durable one (tests pass their own)."""
         path = Path(path)
         check_meta(path, ENGINE_NAME)
         # Not whoosh's exists_in(): it unpickles the stored schema, which is exactly what breaks
@@ -164,7 +167,7 @@ class WhooshEngine(Engine):
         if not any(path.glob("_MAIN_*.toc")):
             raise IndexNotFoundError(str(path))
         try:
-            ix = whoosh_index.open_dir(str(path), schema=build_schema())
+            ix = open_index(storage or DurableFileStorage(str(path)), build_schema())
         except (OSError, EOFError, ValueError, AttributeError, ImportError) as exc:
             raise SchemaMismatchError(
                 str(path), f"unreadable ({type(exc).__name__}: {exc})", SCHEMA_VERSION
@@ -172,11 +175,11 @@ class WhooshEngine(Engine):
         return cls(path, ix)
 
     @classmethod
-    def create(cls, path) -> WhooshEngine:
+    def create(cls, path, storage: FileStorage | None = None) -> WhooshEngine:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         write_meta(path, ENGINE_NAME)
-        ix = whoosh_index.create_in(str(path), build_schema())
+        ix = create_index(storage or DurableFileStorage(str(path)), build_schema())
         return cls(path, ix)
 
     def close(self) -> None:
