@@ -134,14 +134,15 @@ def write_meta(path: Path, engine: str) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, Path(path) / META_FILE)
-        _fsync_folder(Path(path))
+        fsync_folder(Path(path))
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def _fsync_folder(path: Path) -> None:
-    """Make the rename durable too (a power cut could otherwise undo it)."""
+def fsync_folder(path) -> None:
+    """Make renames and deletes in ``path`` durable (a power cut could otherwise undo them);
+    a no-op where folders cannot be opened (Windows makes them durable with the operation)."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:

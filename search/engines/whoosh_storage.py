@@ -19,19 +19,9 @@ import os
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 
+from search.engines.base import fsync_folder
+
 INDEX_NAME = "MAIN"
-
-
-def fsync_directory(path: str) -> None:
-    """Make renames and deletes in ``path`` durable (a no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # Windows: directory entries are durable with the file operations
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class DurableFileStorage(FileStorage):
@@ -55,7 +45,7 @@ class DurableFileStorage(FileStorage):
         os.fsync(handle.fileno())
 
     def sync_folder(self) -> None:
-        fsync_directory(self.folder)
+        fsync_folder(self.folder)
 
     def rename_file(self, oldname, newname, safe=False):
         super().rename_file(oldname, newname, safe=safe)
