@@ -88,6 +88,12 @@ def migrate(db: sqlite3.Connection, migrations: list[tuple[int, str]] = MIGRATIO
             continue
         db.execute("BEGIN IMMEDIATE")
         try:
+            # Another process may have migrated while we waited for the write lock: read the
+            # version again under the lock (8 processes opening a new database found this).
+            current = db.execute("PRAGMA user_version").fetchone()[0]
+            if version <= current:
+                db.execute("COMMIT")
+                continue
             for statement in (s.strip() for s in sql.split(";")):
                 if statement:
                     db.execute(statement)
