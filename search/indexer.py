@@ -20,6 +20,7 @@ from search.engines import create_engine, open_engine
 from search.engines.base import META_FILE, read_meta
 from search.errors import IndexNotFoundError, IngestError, MorgueError
 from search.ingest import InputFile, Known, Unchanged, iter_input_files, read_records
+from search.locking import LOCK_NAME, writer_lock
 from search.normalize import NORMALIZER_VERSION, build_article
 
 BATCH_SIZE = 5_000
@@ -64,13 +65,20 @@ class Progress:
     def finish(self) -> None: ...
 
 
+# Files that belong to the folder rather than to one index: kept across a rebuild.
+FOLDER_FILES = ("README.md", LOCK_NAME)
+
+
 def _is_index_folder(path: Path) -> bool:
     return (path / META_FILE).exists() or any(path.glob("_MAIN_*.toc"))
 
 
 def _clear_for_rebuild(index_dir: Path) -> Path:
     """Where to build a rebuild: a fresh sibling folder, swapped in when the build completes."""
-    if index_dir.exists() and any(index_dir.iterdir()) and not _is_index_folder(index_dir):
+    others = (
+        [p for p in index_dir.iterdir() if p.name not in FOLDER_FILES] if index_dir.exists() else []
+    )
+    if others and not _is_index_folder(index_dir):
         raise MorgueError(
             f"{index_dir} is not a Morgue index and is not empty; refusing to rebuild over it"
         )
@@ -84,7 +92,7 @@ def _swap_in(staging: Path, index_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
     if index_dir.exists():
         # Keep files git or the user placed there (index/README.md) by moving only the index.
-        keep = [p for p in index_dir.iterdir() if p.name == "README.md"]
+        keep = [p for p in index_dir.iterdir() if p.name in FOLDER_FILES]
         index_dir.rename(old)
         index_dir.mkdir()
         for item in keep:
@@ -136,23 +144,26 @@ def update_index(
             inputs.append(item)
 
     engine_name = _choose_engine(index_dir, engine, rebuild)
-    target = _clear_for_rebuild(index_dir) if rebuild else index_dir
-    try:
-        engine = open_engine(target)
-    except IndexNotFoundError:
-        engine = create_engine(target, engine_name)
-    try:
-        stored = engine.stored_hashes()
-        digest_ids = engine.stored_digests()
-        known = Known(set(digest_ids), salt=f"{NORMALIZER_VERSION}|{default_source or ''}")
-        total_bytes = sum(f.size for f in inputs)
-        bulk = not stored and total_bytes >= BULK_THRESHOLD_BYTES
-        run = _Run(engine, stored, digest_ids, report, problem, default_source, batch_size, bulk)
-        _write_all(run, inputs, known, progress)
-    finally:
-        engine.close()
-    if rebuild:
-        _swap_in(target, index_dir)
+    with writer_lock(index_dir):
+        target = _clear_for_rebuild(index_dir) if rebuild else index_dir
+        try:
+            engine = open_engine(target)
+        except IndexNotFoundError:
+            engine = create_engine(target, engine_name)
+        try:
+            stored = engine.stored_hashes()
+            digest_ids = engine.stored_digests()
+            known = Known(set(digest_ids), salt=f"{NORMALIZER_VERSION}|{default_source or ''}")
+            total_bytes = sum(f.size for f in inputs)
+            bulk = not stored and total_bytes >= BULK_THRESHOLD_BYTES
+            run = _Run(
+                engine, stored, digest_ids, report, problem, default_source, batch_size, bulk
+            )
+            _write_all(run, inputs, known, progress)
+        finally:
+            engine.close()
+        if rebuild:
+            _swap_in(target, index_dir)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -330,3 +330,32 @@ def test_new_indexes_use_the_engine_under_test_and_keep_it(tmp_path, seeds_copy,
         update_index(index, [seeds_copy], engine=other)
     update_index(index, [seeds_copy], rebuild=True)  # a rebuild keeps the engine it had
     assert read_meta(index)["engine"] == engine_name
+
+
+def test_an_open_engine_counts_right_across_merges(tmp_path, engine_name):
+    """Commits by another writer, enough of them for the engine to merge segments: an engine
+    that stays open must count what a freshly opened one counts, after every commit."""
+    index = tmp_path / "index"
+    with open_empty_engine(index) as reader:
+        for batch in range(1, 16):
+            source = write_jsonl(
+                tmp_path / f"b{batch}.jsonl",
+                [
+                    {"id": f"m{batch}-{i}", "title": f"merge {i}", "body": "quay", "date": "2025"}
+                    for i in range(10)
+                ],
+            )
+            update_index(index, [source])
+            reader.refresh()
+            seen = search(reader, SearchRequest(query="quay")).total
+            with open_engine(index) as fresh:
+                expected = search(fresh, SearchRequest(query="quay")).total
+            assert seen == expected == 10 * batch
+            assert reader.stats().articles == 10 * batch
+
+
+def open_empty_engine(index):
+    source = index.parent / "start.jsonl"
+    source.write_text("", encoding="utf-8")
+    update_index(index, [source])
+    return open_engine(index)
