@@ -84,5 +84,15 @@ class InvalidRequestError(MorgueError):
     """A search request outside what Morgue serves (page too far, unknown sort, bad date)."""
 
 
+class QueryTooSlowError(InvalidRequestError):
+    """A query that could not be answered within the search time limit."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"this query needs more than {seconds:g} s to rank; make it more specific "
+            "(fewer or rarer words, or a filter)"
+        )
+
+
 class EngineUnavailableError(MorgueError):
     """An engine was asked for that is unknown or not installed."""

@@ -18,7 +18,17 @@ import re
 from collections import Counter
 
 from search.analysis import analyze_terms
-from search.query import And, MatchNone, Node, Or, Term, parse_query
+from search.errors import QuerySyntaxError
+from search.query import (
+    MAX_CLAUSES,
+    And,
+    MatchNone,
+    Node,
+    Or,
+    Term,
+    check_length,
+    parse_query,
+)
 
 MODES = ("auto", "all", "any")
 AUTO_MIN_TERMS = 5
@@ -34,6 +44,8 @@ def words_query(text: str, conjunction: bool = False) -> Node:
     if not counts:
         return MatchNone()
     leaves = tuple(Term(None, t, float(n)) for t, n in counts.items())
+    if len(leaves) > MAX_CLAUSES:
+        raise QuerySyntaxError(f"too many different words ({len(leaves)}, at most {MAX_CLAUSES})")
     if len(leaves) == 1:
         return leaves[0]
     return And(leaves) if conjunction else Or(leaves)
@@ -50,6 +62,7 @@ def is_operator_free(text: str) -> bool:
 
 def build_query(text: str, mode: str = "auto") -> Node:
     """The query tree for ``text`` in ``mode``; raises QuerySyntaxError only for written syntax."""
+    check_length(text)
     if mode == "any":
         return parse_query(text, default_or=True)
     if mode == "auto" and is_operator_free(text):

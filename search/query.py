@@ -424,11 +424,16 @@ def parse_query(text: str, default_or: bool = False) -> Node:
 
     ``default_or`` makes words side by side alternatives ("any" mode); explicit AND still binds.
     """
+    check_length(text)
+    return _anchor(simplify(_Parser(text, default_or).parse()))
+
+
+def check_length(text: str) -> None:
+    """The first, cheapest guard: before any parsing or analysis."""
     if len(text) > MAX_QUERY_CHARS:
         raise QuerySyntaxError(
-            f"query too long ({len(text)} characters, at most {MAX_QUERY_CHARS})"
+            f"query too long ({len(text):,} characters, at most {MAX_QUERY_CHARS:,})"
         )
-    return _anchor(simplify(_Parser(text, default_or).parse()))
 
 
 def _anchor(node: Node) -> Node:
@@ -508,6 +513,47 @@ def wildcard_seek(pattern: str) -> str:
 def _has_slack(pattern: str) -> bool:
     prefix = wildcard_prefix(pattern)
     return pattern.endswith("*") and pattern[:-1] == prefix and len(prefix) >= STEM_SLACK_MIN_PREFIX
+
+
+MAX_WILDCARD_TERMS = 1024  # words one query's wildcards may expand to, in all (as Lucene's cap)
+
+
+class WildcardExpander:
+    """Expands a query's wildcards against an engine's term dictionary, with one budget for the
+    whole query: 250 wildcards of 1,000 words each would otherwise take Whoosh half a minute.
+
+    ``lexicon(field, prefix)`` yields the field's terms that start with ``prefix``. Results are
+    cached per (field, pattern), so an engine may expand the same wildcard twice (to match and
+    to rank) at no extra cost.
+    """
+
+    def __init__(self, lexicon, limit: int = MAX_WILDCARD_TERMS) -> None:
+        self.lexicon = lexicon
+        self.limit = limit
+        self.total = 0
+        self.cache: dict[tuple[str, str], list[str]] = {}
+
+    def __call__(self, field: str, pattern: str) -> list[str]:
+        key = (field, pattern)
+        if key in self.cache:
+            return self.cache[key]
+        matches = wildcard_matcher(pattern)
+        found = []
+        for term in self.lexicon(field, wildcard_seek(pattern)):
+            if matches(term):
+                found.append(term)
+                if len(found) > self.limit:
+                    raise QuerySyntaxError(
+                        f"{pattern} matches more than {self.limit:,} words; make it more specific"
+                    )
+        self.total += len(found)
+        if self.total > self.limit:
+            raise QuerySyntaxError(
+                f"the wildcards of this query match more than {self.limit:,} words in all; "
+                "make them more specific"
+            )
+        self.cache[key] = found
+        return found
 
 
 def positive_leaves(node: Node) -> list[Node]:

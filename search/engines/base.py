@@ -25,6 +25,9 @@ from search.types import IndexStats, SearchRequest
 
 SCHEMA_VERSION = f"{ANALYZER_VERSION}+schema2"
 META_FILE = "morgue.json"
+# Ranking one page may take this long; then the search is refused with a reason. Enforced without
+# signals (they work only in the main thread, and the web server answers in worker threads).
+SEARCH_TIME_LIMIT_SECONDS = 5.0
 
 
 @dataclass

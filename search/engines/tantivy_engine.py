@@ -33,6 +33,7 @@ from search.article import Article
 from search.engines.base import (
     META_FILE,
     SCHEMA_VERSION,
+    SEARCH_TIME_LIMIT_SECONDS,
     Engine,
     EngineResults,
     EngineWriter,
@@ -49,7 +50,7 @@ from search.engines.tantivy_schema import (
     stored_article,
     text_fields,
 )
-from search.errors import IndexLockedError, IndexNotFoundError, QuerySyntaxError
+from search.errors import IndexLockedError, IndexNotFoundError, QueryTooSlowError
 from search.highlight import phrase_occurs
 from search.query import (
     And,
@@ -62,13 +63,11 @@ from search.query import (
     Phrase,
     Term,
     Wildcard,
-    wildcard_matcher,
-    wildcard_seek,
+    WildcardExpander,
 )
 from search.types import FacetCount, IndexStats, SearchRequest
 
 ENGINE_NAME = "tantivy"
-MAX_WILDCARD_TERMS = 1024  # the same cap as the Whoosh engine
 LOCK_TIMEOUT_SECONDS = 3.0
 WRITER_HEAP_BYTES = 256_000_000
 PAGE = 2_000  # hits read per batch when every match is streamed
@@ -433,6 +432,9 @@ class _Translator:
     def __init__(self, schema, searcher) -> None:
         self.schema = schema
         self.searcher = searcher
+        self.expand = WildcardExpander(
+            lambda field, prefix: (t for t, _ in searcher.terms_with_prefix(field, prefix))
+        )
 
     def translate(self, node: Node):
         Q, Occur = tantivy.Query, tantivy.Occur
@@ -506,23 +508,17 @@ class _Translator:
             return []
         ids = []
         stored = field.removesuffix("_terms")
-        for _, address in self.searcher.search(query, total, count=False).hits:
+        deadline = time.monotonic() + SEARCH_TIME_LIMIT_SECONDS
+        for n, (_, address) in enumerate(self.searcher.search(query, total, count=False).hits):
+            if n % 64 == 0 and time.monotonic() > deadline:
+                raise QueryTooSlowError(SEARCH_TIME_LIMIT_SECONDS)
             article = stored_article(self.searcher.doc(address))
             if phrase_occurs(getattr(article, stored) or "", node, stored):
                 ids.append(article.id)
         return ids
 
     def _wildcard(self, field: str, pattern: str):
-        matches = wildcard_matcher(pattern)
-        found = []
-        for term, _count in self.searcher.terms_with_prefix(field, wildcard_seek(pattern)):
-            if matches(term):
-                found.append(term)
-                if len(found) > MAX_WILDCARD_TERMS:
-                    raise QuerySyntaxError(
-                        f"{pattern} matches more than {MAX_WILDCARD_TERMS} words; "
-                        "make it more specific"
-                    )
+        found = self.expand(field, pattern)
         if not found:
             return tantivy.Query.empty_query()
         return _any([self._term(field, t) for t in found])

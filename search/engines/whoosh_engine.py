@@ -23,12 +23,15 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh import scoring, sorting
+from whoosh.collectors import TimeLimitCollector
 from whoosh.filedb.filestore import FileStorage
+from whoosh.searching import TimeLimit
 
 from search.article import Article
 from search.engines.base import (
     META_FILE,
     SCHEMA_VERSION,
+    SEARCH_TIME_LIMIT_SECONDS,
     Engine,
     EngineResults,
     EngineWriter,
@@ -52,7 +55,7 @@ from search.engines.whoosh_storage import DurableFileStorage, create_index, open
 from search.errors import (
     IndexLockedError,
     IndexNotFoundError,
-    QuerySyntaxError,
+    QueryTooSlowError,
     SchemaMismatchError,
 )
 from search.query import (
@@ -66,8 +69,7 @@ from search.query import (
     Phrase,
     Term,
     Wildcard,
-    wildcard_matcher,
-    wildcard_seek,
+    WildcardExpander,
 )
 from search.types import FacetCount, SearchRequest
 
@@ -76,7 +78,6 @@ ENGINE_NAME = "whoosh"
 TITLE_BOOST = 1.0  # BM25F already favours short fields; 1.5-3.0 ranked worse on both
 BM25_K1 = 1.2
 BM25_B = 0.75
-MAX_WILDCARD_TERMS = 1024
 LOCK_TIMEOUT_SECONDS = 3.0
 TEXT_FIELDS = ("title", "body")
 
@@ -367,13 +368,18 @@ class WhooshEngine(Engine):
             sortedby = [sorting.FieldFacet("date_desc"), sorting.FieldFacet("id")]
         elif sort == "oldest":
             sortedby = [sorting.FieldFacet("date"), sorting.FieldFacet("id")]
-        results = searcher.search(
-            wquery,
-            filter=docnums if filters is not None else None,
-            limit=limit,
-            sortedby=sortedby,
-            terms=False,
+        collector = searcher.collector(
+            limit=limit, sortedby=sortedby, filter=docnums if filters is not None else None
         )
+        if limit is not None:  # a page for people: time-limited (exports stream on)
+            collector = TimeLimitCollector(
+                collector, timelimit=SEARCH_TIME_LIMIT_SECONDS, use_alarm=False
+            )
+        try:
+            searcher.search_with_collector(wquery, collector)
+        except TimeLimit:
+            raise QueryTooSlowError(SEARCH_TIME_LIMIT_SECONDS) from None
+        results = collector.results()
         for index in range(skip, results.scored_length()):
             score = results.score(index) if sortedby is None else None
             stored = searcher.stored_fields(results.docnum(index))
@@ -386,7 +392,8 @@ class WhooshEngine(Engine):
         reader = searcher.reader()
         if not reader.doc_count():
             return searcher, None, None, set()
-        wquery = self._translate(query, reader)
+        expand = WildcardExpander(lambda field, prefix: _lexicon(reader, field, prefix))
+        wquery = self._translate(query, expand)
         filters = self._filters(request)
         columns = self._columns_for(reader)
         docsets = DocSets(
@@ -394,8 +401,8 @@ class WhooshEngine(Engine):
             columns.live,
             columns.days_sorted,
             columns.docs_by_day,
-            lambda field, pattern: self._expand(reader, field, pattern),
-            lambda phrase: set(searcher.docs_for_query(self._translate(phrase, reader))),
+            expand,
+            lambda phrase: set(searcher.docs_for_query(self._translate(phrase, expand))),
         )
         matched = docsets(query)
         if request.sources:
@@ -435,17 +442,17 @@ class WhooshEngine(Engine):
         end = _epoch(node.end, end=True) if node.end else None
         return wq.NumericRange("date", start, end)
 
-    def _translate(self, node: Node, reader):
+    def _translate(self, node: Node, expand):
         if isinstance(node, MatchAll):
             return wq.Every()
         if isinstance(node, MatchNone):
             return wq.NullQuery
         if isinstance(node, And):
-            return wq.And([self._translate(c, reader) for c in node.children])
+            return wq.And([self._translate(c, expand) for c in node.children])
         if isinstance(node, Or):
-            return wq.Or([self._translate(c, reader) for c in node.children])
+            return wq.Or([self._translate(c, expand) for c in node.children])
         if isinstance(node, Not):
-            return wq.Not(self._translate(node.child, reader))
+            return wq.Not(self._translate(node.child, expand))
         if isinstance(node, DateRange):
             return self._date_range(node)
         if isinstance(node, Term):
@@ -473,26 +480,12 @@ class WhooshEngine(Engine):
             terms = []
             for field in fields:
                 boost = TITLE_BOOST if field == "title" and node.field is None else 1.0
-                terms.extend(
-                    wq.Term(field, t, boost=boost)
-                    for t in self._expand(reader, field, node.pattern)
-                )
+                terms.extend(wq.Term(field, t, boost=boost) for t in expand(field, node.pattern))
             return wq.Or(terms) if terms else wq.NullQuery
         raise TypeError(f"cannot translate {node!r}")  # pragma: no cover
 
-    @staticmethod
-    def _expand(reader, field: str, pattern: str) -> list[str]:
-        matches = wildcard_matcher(pattern)
-        seek = wildcard_seek(pattern)
-        found = []
-        candidates = reader.expand_prefix(field, seek) if seek else reader.lexicon(field)
-        for raw in candidates:
-            term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            if matches(term):
-                found.append(term)
-                if len(found) > MAX_WILDCARD_TERMS:
-                    raise QuerySyntaxError(
-                        f"{pattern} matches more than {MAX_WILDCARD_TERMS} words; "
-                        "make it more specific"
-                    )
-        return found
+
+def _lexicon(reader, field: str, prefix: str) -> Iterator[str]:
+    candidates = reader.expand_prefix(field, prefix) if prefix else reader.lexicon(field)
+    for raw in candidates:
+        yield raw.decode("utf-8") if isinstance(raw, bytes) else raw
