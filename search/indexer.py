@@ -142,6 +142,9 @@ def update_index(
             problem(str(item))
         else:
             inputs.append(item)
+    # Sorted by path, so the same files give the same index whatever order they are named in:
+    # when two records share an id, the first one read wins, and "first" is now well defined.
+    inputs.sort(key=lambda f: str(f.path))
 
     engine_name = _choose_engine(index_dir, engine, rebuild)
     with writer_lock(index_dir):

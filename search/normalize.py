@@ -23,6 +23,9 @@ UNKNOWN_SOURCE = "unknown"
 # parses every record again instead of skipping the ones whose raw bytes it has seen.
 NORMALIZER_VERSION = "1"
 TITLE_MAX_CHARS = 140
+# Longer texts are cut (with a warning): no news article is a million words, and one giant record
+# must not take a reindex's memory with it (a 50 MB record is read, cut, and indexed at 2 MB).
+MAX_BODY_CHARS = 2_000_000
 EARLIEST_YEAR = 1700
 
 # Field names readers may use for each Article attribute, in order of preference.
@@ -170,7 +173,10 @@ def parse_date(value: object) -> datetime | None:
         parsed = _parse_date_text(str(value).strip())
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    parsed = parsed.astimezone(timezone.utc)
+    try:
+        parsed = parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        raise ValueError(f"unparseable date {value!r} (impossible time zone)") from None
     if not EARLIEST_YEAR <= parsed.year <= datetime.now(timezone.utc).year + 1:
         raise ValueError(f"implausible date {value!r}")
     return parsed
@@ -305,7 +311,11 @@ def build_article(fields: dict, default_source: str | None = None) -> Normalized
     archives cite such placeholders, and dropping them would make counts disagree with the source.
     """
     warnings: list[str] = []
-    body = clean_text(str(pick(fields, "body") or ""))
+    raw_body = str(pick(fields, "body") or "")
+    if len(raw_body) > MAX_BODY_CHARS:
+        warnings.append(f"text of {len(raw_body):,} characters cut to the first {MAX_BODY_CHARS:,}")
+        raw_body = raw_body[:MAX_BODY_CHARS]
+    body = clean_text(raw_body)
     author = _join_authors(pick(fields, "author")) if pick(fields, "author") else None
     if body:
         byline_author, body = split_byline(body)

@@ -94,8 +94,13 @@ class InputFile:
             return 0
 
     def head(self, n: int) -> bytes:
-        with self.open_binary() as stream:
-            return stream.read(n)
+        """Up to ``n`` first bytes; b"" when the file cannot be read (a cut or false gzip is
+        reported by the reader that reads it, with its location)."""
+        try:
+            with self.open_binary() as stream:
+                return stream.read(n)
+        except (EOFError, OSError):
+            return b""
 
     def open_binary(self) -> IO[bytes]:
         if self.compressed:
@@ -115,7 +120,13 @@ class InputFile:
         return decode_bytes(data)
 
     def open_lines(self) -> IO[str]:
-        """Text lines, decoded as UTF-8; bytes that are not UTF-8 survive for ``repair_line``."""
+        """Text lines, decoded as UTF-8; bytes that are not UTF-8 survive for ``repair_line``.
+        A file that starts with a UTF-16 byte order mark is read as UTF-16."""
+        head = self.head(2)
+        if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            return io.TextIOWrapper(
+                self.open_binary(), encoding="utf-16", errors="replace", newline=""
+            )
         return io.TextIOWrapper(
             self.open_binary(), encoding="utf-8-sig", errors="surrogateescape", newline=""
         )
@@ -141,8 +152,19 @@ def decode_bytes(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is not None:
+        # Several single-byte code pages often read a Western text equally well (cp1250 turns
+        # "naïve" into "naďve" with the same score): on a tie, windows-1252 wins, the code page
+        # of most English-language and Western European news.
+        for match in matches:
+            if (
+                match.encoding == "cp1252"
+                and match.chaos <= best.chaos + 0.01
+                and match.coherence >= best.coherence - 0.05
+            ):
+                return str(match)
         return str(best)
     return data.decode("cp1252", errors="replace")
 

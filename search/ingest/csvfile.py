@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections import deque
 from collections.abc import Iterator
 
 from search.errors import IngestError
@@ -12,12 +13,53 @@ from search.ingest.base import InputFile, RawRecord, repair_line
 FIELD_SIZE_LIMIT = 16 * 1024 * 1024
 
 
+REPLAY_LIMIT_CHARS = 64 * 1024 * 1024  # what a bad record may hold back for a re-read
+
+
+class _Lines:
+    """The file's lines, remembering those of the record being read.
+
+    An unbalanced quote makes the csv module read on to the end of the file looking for the
+    closing quote, swallowing every good record after it. When a record fails, its lines but the
+    first are handed back and read again, so only the bad record is lost.
+    """
+
+    def __init__(self, lines) -> None:
+        self._lines = lines
+        self._pending: deque[str] = deque()
+        self._held: list[str] = []
+        self._held_chars = 0
+        self.number = 0  # lines read so far
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = self._pending.popleft() if self._pending else next(self._lines)
+        self.number += 1
+        if self._held_chars <= REPLAY_LIMIT_CHARS:
+            self._held.append(line)
+            self._held_chars += len(line)
+        return line
+
+    def start_record(self) -> None:
+        self._held, self._held_chars = [], 0
+
+    def replay_all_but_first(self) -> None:
+        if self._held_chars > REPLAY_LIMIT_CHARS:
+            return  # too much to hold: the rest of this record is lost with it
+        again = self._held[1:]
+        self._pending.extendleft(reversed(again))
+        self.number -= len(again)
+        self.start_record()
+
+
 def read_csv(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
     csv.field_size_limit(FIELD_SIZE_LIMIT)
     delimiter = "\t" if input_file.inner_suffix == ".tsv" else ","
     with input_file.open_lines() as stream:
-        repaired = (repair_line(line) for line in stream)
-        reader = csv.reader(repaired, delimiter=delimiter, strict=True)
+        lines = _Lines(repair_line(line) for line in stream)
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
         try:
             header = next(reader)
         except StopIteration:
@@ -32,7 +74,8 @@ def read_csv(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
             return
         record = 0
         while True:
-            line_before = reader.line_num
+            line_before = lines.number
+            lines.start_record()
             try:
                 row = next(reader)
             except StopIteration:
@@ -44,6 +87,8 @@ def read_csv(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
                     f"record {record} (line {line_before + 1})",
                     f"malformed CSV: {exc}",
                 )
+                lines.replay_all_but_first()
+                reader = csv.reader(lines, delimiter=delimiter, strict=True)
                 continue
             if not row or not any(cell.strip() for cell in row):
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Iterator
 
@@ -12,8 +13,15 @@ from search.ingest.base import InputFile, Known, RawRecord, Unchanged, repair_li
 def read_jsonl(
     input_file: InputFile, known: Known | None = None
 ) -> Iterator[RawRecord | Unchanged | IngestError]:
-    if input_file.head(4096).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+    head = input_file.head(4096)
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
         yield from _read_json_array(input_file)
+        return
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        yield IngestError(input_file.display, None, "binary data (NUL bytes), not JSON Lines")
+        return
+    if not head and input_file.size == 0:
+        yield IngestError(input_file.display, None, "empty file")
         return
     lineno = 0
     try:
@@ -34,8 +42,10 @@ def read_jsonl(
                 if isinstance(record, RawRecord):
                     record.digest = digest
                 yield record
-    except (EOFError, OSError) as exc:
+    except EOFError as exc:
         yield IngestError(input_file.display, f"after line {lineno}", f"file cut short ({exc})")
+    except OSError as exc:
+        yield IngestError(input_file.display, f"after line {lineno}", f"unreadable ({exc})")
 
 
 def _record(line: str, input_file: InputFile, where: str) -> RawRecord | IngestError:
@@ -45,6 +55,11 @@ def _record(line: str, input_file: InputFile, where: str) -> RawRecord | IngestE
         return IngestError(
             input_file.display, where, f"invalid JSON: {exc.msg} at column {exc.colno}"
         )
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number; arrays nested 100k deep
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        if "digits" in reason:  # Python's int-size guard against slow number parsing
+            reason = "a number with more than 4,300 digits"
+        return IngestError(input_file.display, where, f"invalid JSON: {reason}")
     if not isinstance(value, dict):
         return IngestError(
             input_file.display, where, f"expected a JSON object, got {type(value).__name__}"
@@ -55,7 +70,7 @@ def _record(line: str, input_file: InputFile, where: str) -> RawRecord | IngestE
 def _read_json_array(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
     try:
         items = json.loads(input_file.read_text())
-    except (json.JSONDecodeError, ValueError) as exc:
+    except (ValueError, RecursionError) as exc:
         yield IngestError(input_file.display, None, f"invalid JSON: {exc}")
         return
     for number, item in enumerate(items, start=1):
