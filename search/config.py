@@ -19,6 +19,9 @@ class Settings:
     port: int = 5000
     page_size: int = 10
     engine: str = "whoosh"  # for new indexes; an existing index names its own in morgue.json
+    # Host names the web app answers to (comma-separated); empty: the loopback names when bound
+    # to loopback, any name otherwise. A foreign Host header is refused (DNS rebinding).
+    trusted_hosts: str = ""
 
 
 def load_settings(environ: dict[str, str] | None = None, **overrides) -> Settings:

@@ -93,7 +93,8 @@ def server(tmp_path_factory, engine_name):
 
 CHECK_PAGE = """() => {
   const bad = [];
-  for (const area of document.querySelectorAll('.snippet, .hit-title a, h1, .article-body p')) {
+  const areas = '.snippet, .hit-title a, article h1, .article-body p';
+  for (const area of document.querySelectorAll(areas)) {
     for (const el of area.querySelectorAll('*')) {
       if (el.tagName !== 'MARK' || el.attributes.length) bad.push(el.outerHTML.slice(0, 80));
     }

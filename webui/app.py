@@ -71,6 +71,18 @@ def settings() -> Settings:
     return current_app.config["MORGUE_SETTINGS"]
 
 
+LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
+
+
+def trusted_hosts(settings: Settings) -> list[str] | None:
+    """The Host names to answer: the configured ones, else the loopback names on loopback."""
+    if settings.trusted_hosts:
+        return [h.strip() for h in settings.trusted_hosts.split(",") if h.strip()]
+    if settings.host in ("127.0.0.1", "localhost", "::1"):
+        return LOOPBACK_NAMES
+    return None
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     test_config = dict(test_config or {})
     overrides = test_config.pop("MORGUE_OVERRIDES", {})
@@ -88,6 +100,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,  # valid for the browser session, not an hour
     )
+    settings = app.config["MORGUE_SETTINGS"]
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(settings)
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(test_config)
     instance = Path(app.instance_path)

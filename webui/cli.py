@@ -30,7 +30,7 @@ def serve(host, port, index_dir) -> None:
 
     from webui import create_app
 
-    app = create_app({"MORGUE_OVERRIDES": {"index_dir": index_dir}})
+    app = create_app({"MORGUE_OVERRIDES": {"index_dir": index_dir, "host": settings.host}})
     click.echo(
         f"Morgue is serving {index_dir} at http://{settings.host}:{settings.port}/", err=True
     )

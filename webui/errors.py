@@ -5,7 +5,8 @@ Nothing here ever shows a traceback to a client.
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
 from search.errors import IndexNotFoundError, MorgueError, SchemaMismatchError
@@ -22,7 +23,15 @@ def _respond(status: int, code: str, title: str, message: str):
         from webui.api import json_error
 
         return json_error(status, code, message)
+    if not _can_build_urls():
+        # Refused before routing (an untrusted Host header): no page that needs links.
+        return Response(f"{title}\n{message}\n", status, mimetype="text/plain")
     return render_template("error.html", status=status, title=title, message=message), status
+
+
+def _can_build_urls() -> bool:
+    context = request_ctx._get_current_object() if request_ctx else None
+    return context is not None and context.url_adapter is not None
 
 
 def init_app(app: Flask) -> None:
