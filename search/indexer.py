@@ -24,6 +24,7 @@ from search.locking import LOCK_NAME, writer_lock
 from search.normalize import NORMALIZER_VERSION, build_article
 
 BATCH_SIZE = 5_000
+BATCH_BYTES = 64 * 1024 * 1024  # a batch also ends at this much text, however few articles
 BULK_THRESHOLD_BYTES = 4 * 1024 * 1024  # below this one process is faster than two
 
 
@@ -201,6 +202,7 @@ class _Run:
         self.seen: set[str] = set()
         self.writer = None
         self.pending = 0
+        self.pending_chars = 0
         self.articles = 0
 
     def claim(self, article_id: str, where: str) -> bool:
@@ -249,14 +251,15 @@ class _Run:
             self.writer.update(article, record.digest)
             report.updated += 1
         self.pending += 1
-        if self.pending >= self.batch_size:
+        self.pending_chars += len(article.body) + len(article.title)
+        if self.pending >= self.batch_size or self.pending_chars >= BATCH_BYTES:
             self.commit()
 
     def commit(self) -> None:
         if self.writer is not None:
             self.writer.commit()
             self.report.commits += 1
-            self.writer, self.pending = None, 0
+            self.writer, self.pending, self.pending_chars = None, 0, 0
 
     def cancel(self) -> None:
         if self.writer is not None:

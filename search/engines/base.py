@@ -56,6 +56,10 @@ class EngineWriter(ABC):
     def update(self, article: Article, raw_digest: str | None = None) -> None: ...
 
     @abstractmethod
+    def delete(self, article_id: str) -> None:
+        """Remove an article (a no-op for an unknown id)."""
+
+    @abstractmethod
     def commit(self) -> None: ...
 
     @abstractmethod

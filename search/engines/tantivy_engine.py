@@ -103,6 +103,9 @@ class TantivyWriter(EngineWriter):
         self._writer.delete_documents_by_term("id", article.id)
         self._writer.add_document(document(article, self._indexed_at, raw_digest))
 
+    def delete(self, article_id: str) -> None:
+        self._writer.delete_documents_by_term("id", article_id)
+
     def commit(self) -> None:
         self._writer.commit()
 

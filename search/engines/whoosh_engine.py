@@ -99,26 +99,70 @@ class LuceneBM25F(scoring.BM25F):
 
 
 class WhooshWriter(EngineWriter):
+    """Whoosh's writer with the semantics of the engine seam.
+
+    Whoosh cannot delete or replace a document it has buffered but not committed: an update or a
+    delete of an id written earlier in the same writer would leave both versions. So writes are
+    kept per id and handed to Whoosh at commit, the last one for each id winning (the indexer
+    bounds a batch in articles and in bytes). The bulk writer of a first build streams instead,
+    for its two processes to overlap with parsing; there every id must be new and written once.
+    """
+
     def __init__(self, ix, bulk: bool) -> None:
         self._indexed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self._bulk = bulk and (os.cpu_count() or 1) > 1
+        self._ops: dict[str, tuple[str, Article | None, str | None]] = {}
+        self._streamed: set[str] = set()
         try:
-            if bulk and (os.cpu_count() or 1) > 1:
+            if self._bulk:
                 self._writer = ix.writer(procs=2, multisegment=True, limitmb=128)
             else:
                 self._writer = ix.writer(timeout=LOCK_TIMEOUT_SECONDS, limitmb=128)
         except whoosh_index.LockError:
             raise IndexLockedError(str(ix.storage.folder)) from None
 
+    def _fields(self, article: Article, raw_digest: str | None) -> dict:
+        return article_fields(article, self._indexed_at, raw_digest)
+
     def add(self, article: Article, raw_digest: str | None = None) -> None:
-        self._writer.add_document(**article_fields(article, self._indexed_at, raw_digest))
+        if self._bulk:
+            if article.id in self._streamed:
+                raise ValueError(f"id {article.id!r} written twice in one bulk write")
+            self._streamed.add(article.id)
+            self._writer.add_document(**self._fields(article, raw_digest))
+            return
+        earlier = self._ops.get(article.id)
+        kind = "add" if earlier is None or earlier[0] == "add" else "update"
+        self._ops[article.id] = (kind, article, raw_digest)
 
     def update(self, article: Article, raw_digest: str | None = None) -> None:
-        self._writer.update_document(**article_fields(article, self._indexed_at, raw_digest))
+        if self._bulk:
+            raise ValueError("the bulk writer only adds new articles")
+        self._ops[article.id] = ("update", article, raw_digest)
+
+    def delete(self, article_id: str) -> None:
+        if self._bulk:
+            raise ValueError("the bulk writer only adds new articles")
+        earlier = self._ops.get(article_id)
+        if earlier is not None and earlier[0] == "add":
+            del self._ops[article_id]  # never committed: nothing to delete
+        else:
+            self._ops[article_id] = ("delete", None, None)
 
     def commit(self) -> None:
-        self._writer.commit()
+        writer = self._writer
+        for article_id, (kind, article, raw_digest) in self._ops.items():
+            if kind == "add":
+                writer.add_document(**self._fields(article, raw_digest))
+            elif kind == "update":
+                writer.update_document(**self._fields(article, raw_digest))
+            else:
+                writer.delete_by_term("id", article_id)
+        self._ops.clear()
+        writer.commit()
 
     def cancel(self) -> None:
+        self._ops.clear()
         self._writer.cancel()
 
 
