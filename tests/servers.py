@@ -23,11 +23,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_server(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+def wait_for_server(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read() if process.stdout else ""
+            output = log.read_text(errors="replace") if log.exists() else ""
             raise RuntimeError(f"morgue serve exited with {process.returncode}:\n{output}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
@@ -40,20 +40,35 @@ def wait_for_server(url: str, process: subprocess.Popen, timeout: float = 60) ->
 
 @contextlib.contextmanager
 def running_server(root: Path, index: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    """``morgue serve`` over ``index``; yields its base URL and process, stops it afterwards."""
+    """``morgue serve`` over ``index``; yields its base URL and process, stops it afterwards.
+
+    Its output goes to a file, never a pipe nobody reads: under load waitress logs its queue
+    depth, and a full pipe would stall the server (found by the load test).
+    """
     port = free_port()
     env = {**os.environ, "MORGUE_INSTANCE_PATH": str(root / "instance"), "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "webui.cli", "serve", "--port", str(port), "--index", str(index)],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log = root / f"serve-{port}.log"
+    with open(log, "w", encoding="utf-8") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "webui.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--index",
+                str(index),
+            ],
+            cwd=root,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for_server(base + "/", process)
+        wait_for_server(base + "/", process, log)
         yield base, process
     finally:
         process.terminate()
@@ -62,8 +77,6 @@ def running_server(root: Path, index: Path) -> Iterator[tuple[str, subprocess.Po
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stdout:
-            process.stdout.close()
 
 
 def get(url: str, timeout: float = 30) -> tuple[int, bytes, dict]:
