@@ -337,6 +337,11 @@ def test_a_2_gb_input_of_giant_records_stays_under_500_mb(tmp_path, engine_name)
     source.unlink()
     assert process.returncode == 0, err
     assert out.split() == ["40", "40", "0"]
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / f"giant-{engine_name}.json").write_text(
+        json.dumps({"input_bytes": 40 * len(chunk), "records": 40, "peak_rss_mb": peak}) + "\n"
+    )
     assert peak < 500, f"peak RSS {peak} MB"
     with open_engine(tmp_path / "index") as engine:
         assert len(engine.get("giant-7").body) <= MAX_BODY_CHARS

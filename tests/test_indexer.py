@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,7 +14,7 @@ from search.errors import IndexLockedError, IndexNotFoundError, MorgueError, Sch
 from search.indexer import update_index
 from search.searching import search
 from search.types import SearchRequest
-from tests.conftest import REUTERS_SLICE, ROOT
+from tests.conftest import REUTERS_SLICE
 
 pytestmark = pytest.mark.usefixtures("engine_name")
 
@@ -145,80 +141,6 @@ def test_a_second_writer_is_refused_while_one_holds_the_lock(tmp_path, seeds_cop
     assert update_index(index, [REUTERS_SLICE]).added == 368
 
 
-KILL_SCRIPT = """
-import sys, time
-from search.indexer import Progress, update_index
-
-class Slow(Progress):  # paced, so the test can kill it mid-run on any machine and engine
-    def advance(self, done_bytes, articles):
-        time.sleep(0.05)
-
-update_index(sys.argv[1], [sys.argv[2]], batch_size=int(sys.argv[3]), progress=Slow())
-"""
-
-
-def indexed_count(index) -> int:
-    try:
-        with open_engine(index) as engine:
-            return engine.stats().articles
-    except MorgueError:
-        return 0
-
-
-@pytest.mark.slow
-def test_killed_reindex_leaves_the_last_commit_and_a_rerun_completes(tmp_path):
-    total, batch = 3000, 250
-    words = [
-        "harbour",
-        "strike",
-        "cargo",
-        "vessel",
-        "union",
-        "wage",
-        "port",
-        "crane",
-        "dock",
-        "freight",
-    ]
-    source = write_jsonl(
-        tmp_path / "many.jsonl",
-        [
-            {
-                "id": f"k{i:05d}",
-                "title": f"{words[i % 10]} report {i}",
-                "body": " ".join(words[(i + j) % 10] for j in range(120)),
-                "date": "2025-01-01",
-            }
-            for i in range(total)
-        ],
-    )
-    index = tmp_path / "index"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-c", KILL_SCRIPT, str(index), str(source), str(batch)], env=env, cwd=ROOT
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        if indexed_count(index) >= 2 * batch:  # two batches committed
-            break
-        time.sleep(0.02)
-    assert process.poll() is None, "the run finished before it could be killed; make it longer"
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-
-    with open_engine(index) as engine:
-        ids = sorted(engine.stored_hashes())
-    assert len(ids) >= 2 * batch
-    assert len(ids) % batch == 0  # whole commits only
-    assert ids == [f"k{i:05d}" for i in range(len(ids))]  # exactly the first batches
-
-    report = update_index(index, [source])
-    assert report.added == total - len(ids)
-    assert report.unchanged == len(ids)
-    with open_engine(index) as engine:
-        assert sorted(engine.stored_hashes()) == [f"k{i:05d}" for i in range(total)]
-
-
 def test_unchanged_raw_records_are_skipped_unread_and_keep_their_ids(tmp_path):
     source = write_jsonl(
         tmp_path / "a.jsonl",
@@ -320,7 +242,6 @@ def test_check_reports_a_healthy_and_a_damaged_index(tmp_path, seeds_copy, capsy
 
 def test_new_indexes_use_the_engine_under_test_and_keep_it(tmp_path, seeds_copy, engine_name):
     from search.engines.base import read_meta
-    from search.errors import MorgueError
 
     index = tmp_path / "index"
     update_index(index, [seeds_copy])
