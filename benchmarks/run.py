@@ -37,7 +37,7 @@ INDEX_SCRIPT = (
     "print(r.added, r.updated, r.unchanged)"
 )
 
-# The targets each engine is held to (issues 5 and 6); the 1M figures apply from 500k articles.
+# The targets each engine is held to (README, RESULTS.md); the 1M figures apply from 500k articles.
 TARGETS = {
     "whoosh": {"articles_per_s": 2_000, "p95_ms": 15.0, "median_ms": 5.0, "peak_rss_mb": 500},
     "tantivy": {"articles_per_s": 15_000, "p95_ms": 5.0, "peak_rss_mb": 1_000},
