@@ -18,7 +18,7 @@ from search.check import check_index
 from search.engines import open_engine
 from search.errors import MorgueError
 from search.indexer import update_index
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_python
 
 pytestmark = [pytest.mark.usefixtures("engine_name"), pytest.mark.slow]
 
@@ -111,18 +111,6 @@ def stored_ids(index) -> list[str] | None:
     return ids
 
 
-def child(script: str, *args) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(
-        [sys.executable, "-c", script, *map(str, args)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def test_ten_random_kills_then_a_rerun_completes_exactly(tmp_path, engine_name):
     source = tmp_path / "articles.jsonl"
     write_articles(source, TOTAL)
@@ -131,7 +119,7 @@ def test_ten_random_kills_then_a_rerun_completes_exactly(tmp_path, engine_name):
     kills = 0
     counts = []
     while kills < 10:
-        process = child(RUN_SCRIPT, index, source, BATCH)
+        process = run_python(RUN_SCRIPT, index, source, BATCH)
         time.sleep(rng.uniform(0.3, 4.0))
         if process.poll() is not None:  # finished before the kill: start over from scratch
             process.communicate()
@@ -166,7 +154,7 @@ def test_kill_inside_a_whoosh_commit_leaves_the_old_or_the_new_commit(tmp_path, 
     for attempt in range(3):
         index = tmp_path / f"index-{attempt}"
         # Two commits succeed (the empty index counts as one), the third is killed at `point`.
-        process = child(POINT_SCRIPT, point, index, source, 200, 3)
+        process = run_python(POINT_SCRIPT, point, index, source, 200, 3)
         _, err = process.communicate(timeout=120)
         assert process.returncode == -signal.SIGKILL, err
         ids = stored_ids(index)
@@ -182,10 +170,10 @@ def test_kill_during_the_first_commit_reads_as_no_index_yet(tmp_path, engine_nam
     write_articles(source, 600)
     index = tmp_path / "index"
     if engine_name == "whoosh":
-        process = child(POINT_SCRIPT, "first-commit", index, source, 200, 1)
+        process = run_python(POINT_SCRIPT, "first-commit", index, source, 200, 1)
         process.communicate(timeout=120)
     else:
-        process = child(RUN_SCRIPT, index, source, 200)
+        process = run_python(RUN_SCRIPT, index, source, 200)
         deadline = time.monotonic() + 60
         while not (index / "morgue.json").exists() and time.monotonic() < deadline:
             time.sleep(0.005)

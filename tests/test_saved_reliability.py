@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 
 import pytest
 
 from search.saved import SavedStore
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, run_python
 
 pytestmark = pytest.mark.slow
 
@@ -64,19 +61,6 @@ migrate(db)
 """
 
 
-def python(script: str, *args, **kwargs) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(
-        [sys.executable, "-c", script, *map(str, args)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **kwargs,
-    )
-
-
 def check_database(path) -> list[str]:
     db = sqlite3.connect(path)
     try:
@@ -101,7 +85,7 @@ def test_sigkill_during_1000_saves_loses_no_acknowledged_save(tmp_path):
     acknowledged: set[str] = set()
     for kill in range(10):
         start = len(check_database(path))
-        process = python(SAVE_SCRIPT, path, start, SAVES)
+        process = run_python(SAVE_SCRIPT, path, start, SAVES)
         time.sleep(rng.uniform(0.2, 0.8))
         process.send_signal(signal.SIGKILL)
         out, err = process.communicate()
@@ -110,14 +94,14 @@ def test_sigkill_during_1000_saves_loses_no_acknowledged_save(tmp_path):
         present = check_database(path)
         missing = acknowledged - set(present)
         assert not missing, f"kill {kill}: acknowledged saves lost: {sorted(missing)[:5]}"
-    process = python(SAVE_SCRIPT, path, len(check_database(path)), SAVES)
+    process = run_python(SAVE_SCRIPT, path, len(check_database(path)), SAVES)
     process.communicate(timeout=300)
     assert check_database(path) == [f"query {n:04d}" for n in range(SAVES)]
 
 
 def test_eight_processes_writing_at_once_never_see_a_locked_database(tmp_path):
     path = tmp_path / "saved.sqlite3"
-    workers = [python(WRITER_SCRIPT, path, w) for w in range(8)]
+    workers = [run_python(WRITER_SCRIPT, path, w) for w in range(8)]
     outputs = [w.communicate(timeout=600) for w in workers]
     for out, err in outputs:
         assert "Traceback" not in err, err
@@ -132,7 +116,7 @@ def test_eight_processes_writing_at_once_never_see_a_locked_database(tmp_path):
 def test_a_migration_killed_midway_leaves_the_old_version_intact(tmp_path):
     path = tmp_path / "old.sqlite3"
     shutil.copy(DATA / "saved_v1.sqlite3", path)
-    process = python(MIGRATION_KILL_SCRIPT, path)
+    process = run_python(MIGRATION_KILL_SCRIPT, path)
     process.communicate(timeout=60)
     assert process.returncode == -signal.SIGKILL
     db = sqlite3.connect(path)

@@ -14,7 +14,7 @@ import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from search.analysis import ANALYZER_VERSION
@@ -117,6 +117,22 @@ class Engine(ABC):
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def article_from_stored(stored: dict) -> Article:
+    """An ``Article`` from the field dict an engine stored (both engines store the same keys)."""
+    published = stored.get("published")
+    return Article(
+        id=stored["id"],
+        title=stored.get("title", ""),
+        body=stored.get("body", ""),
+        source=stored.get("source", ""),
+        published=datetime.fromisoformat(published) if published else None,
+        url=stored.get("url"),
+        author=stored.get("author"),
+        place=stored.get("place"),
+        content_hash=stored.get("content_hash", ""),
+    )
 
 
 def read_meta(path: Path) -> dict:

@@ -17,12 +17,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import tantivy
 
 from search.analysis import index_names, index_text
 from search.article import Article
+from search.engines.base import article_from_stored
 
 TANTIVY_META = "meta.json"  # tantivy's own commit point, replaced atomically by each commit
 UNDATED_KEY = 2**63 - 1
@@ -106,16 +106,4 @@ def document(article: Article, indexed_at: str, raw_digest: str | None = None):
 
 
 def stored_article(doc) -> Article:
-    stored = json.loads(doc.get_first("stored"))
-    published = stored.get("published")
-    return Article(
-        id=stored["id"],
-        title=stored.get("title", ""),
-        body=stored.get("body", ""),
-        source=stored.get("source", ""),
-        published=datetime.fromisoformat(published) if published else None,
-        url=stored.get("url"),
-        author=stored.get("author"),
-        place=stored.get("place"),
-        content_hash=stored.get("content_hash", ""),
-    )
+    return article_from_stored(json.loads(doc.get_first("stored")))

@@ -17,6 +17,7 @@ from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
 from search.analysis import analyzer, name_analyzer
 from search.article import Article
+from search.engines.base import article_from_stored
 
 UNDATED = 2**63 - 1  # what a NUMERIC column holds for a document without the field
 UNDATED_DAY = -(2**31)
@@ -74,19 +75,7 @@ def article_fields(article: Article, indexed_at: str, raw_digest: str | None = N
     return fields
 
 
-def stored_article(stored: dict) -> Article:
-    published = stored.get("published")
-    return Article(
-        id=stored["id"],
-        title=stored.get("title", ""),
-        body=stored.get("body", ""),
-        source=stored.get("source", ""),
-        published=datetime.fromisoformat(published) if published else None,
-        url=stored.get("url"),
-        author=stored.get("author"),
-        place=stored.get("place"),
-        content_hash=stored.get("content_hash", ""),
-    )
+stored_article = article_from_stored  # Whoosh hands back the stored fields as a dict
 
 
 class _Columns:
