@@ -108,3 +108,24 @@ def run_python(script: str, *args, **kwargs) -> subprocess.Popen:
         text=True,
         **kwargs,
     )
+
+
+@pytest.fixture
+def app(web_index, tmp_path):
+    """The web app over the module's ``web_index``, with its own instance folder and database."""
+    from webui import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": tmp_path / "instance",
+            "MORGUE_OVERRIDES": {"index_dir": web_index, "db": tmp_path / "saved.sqlite3"},
+        }
+    )
+    yield app
+    app.extensions["morgue_engine"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

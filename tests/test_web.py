@@ -36,24 +36,6 @@ def web_index(tmp_path_factory):
     return root / "index"
 
 
-@pytest.fixture
-def app(web_index, tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_PATH": tmp_path / "instance",
-            "MORGUE_OVERRIDES": {"index_dir": web_index},
-        }
-    )
-    yield app
-    app.extensions["morgue_engine"].close()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 def page(client, url, status=200):
     response = client.get(url)
     assert response.status_code == status, response.data[:500]

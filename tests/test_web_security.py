@@ -17,7 +17,6 @@ from bs4 import BeautifulSoup
 from search.indexer import update_index
 from tests.conftest import REUTERS_SLICE, SEEDS
 from tests.servers import get, running_server
-from webui import create_app
 
 pytestmark = pytest.mark.usefixtures("engine_name")
 
@@ -31,24 +30,6 @@ def web_index(tmp_path_factory):
     shutil.copytree(SEEDS, root / "seeds")
     update_index(root / "index", [root / "seeds", REUTERS_SLICE])
     return root / "index"
-
-
-@pytest.fixture
-def app(web_index, tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_PATH": tmp_path / "instance",
-            "MORGUE_OVERRIDES": {"index_dir": web_index, "db": tmp_path / "saved.sqlite3"},
-        }
-    )
-    yield app
-    app.extensions["morgue_engine"].close()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def assert_inert_html(body: bytes, where: str) -> None:
