@@ -7,11 +7,15 @@ rebuild it from the sources.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from search.engines import open_engine
-from search.errors import IndexNotFoundError, MorgueError
+from search.errors import MorgueError
+from search.ingest.base import DIGEST_BYTES
+
+_DIGEST = re.compile(f"[0-9a-f]{{{2 * DIGEST_BYTES}}}")  # as ``Known.digest`` writes them
 
 
 @dataclass
@@ -32,33 +36,43 @@ def check_index(path: str | Path) -> CheckReport:
     report = CheckReport(str(path), ok=False)
     try:
         engine = open_engine(path)
-    except IndexNotFoundError as exc:
-        report.problems.append(str(exc))
-        return report
     except MorgueError as exc:
         report.problems.append(str(exc))
         return report
     try:
         with engine:
-            stats = engine.stats()
-            hashes = engine.stored_hashes()
-            seen: set[str] = set()
-            for article in engine.iter_articles():
-                if article.id in seen:
-                    report.problems.append(f"article id {article.id!r} is stored twice")
-                seen.add(article.id)
-                if hashes.get(article.id) != article.content_hash:
-                    report.problems.append(
-                        f"article {article.id!r}: stored fields and columns disagree"
-                    )
-            report.articles = len(seen)
-            if len(seen) != stats.articles:
-                report.problems.append(
-                    f"{stats.articles:,} articles counted, {len(seen):,} readable"
-                )
+            _check_engine(engine, report)
     except MorgueError as exc:
         report.problems.append(str(exc))
     except Exception as exc:  # any failure to read is damage: say what, never a traceback
         report.problems.append(f"unreadable ({type(exc).__name__}: {exc})")
     report.ok = not report.problems
     return report
+
+
+def _check_engine(engine, report: CheckReport) -> None:
+    """Counts, the per-document columns a reindex relies on, and every stored article."""
+    stats = engine.stats()
+    hashes = engine.stored_hashes()
+    digests = engine.stored_digests()
+    if len(hashes) != stats.articles:
+        report.problems.append(
+            f"the id and content-hash column covers {len(hashes):,} of {stats.articles:,} articles"
+        )
+    strays = [d for d, article_id in digests.items() if article_id not in hashes]
+    malformed = [d for d in digests if not _DIGEST.fullmatch(d)]
+    if strays or malformed:
+        report.problems.append(
+            f"the raw-digest column does not match the articles ({len(strays):,} digests of "
+            f"unknown articles, {len(malformed):,} unreadable digests)"
+        )
+    seen: set[str] = set()
+    for article in engine.iter_articles():
+        if article.id in seen:
+            report.problems.append(f"article id {article.id!r} is stored twice")
+        seen.add(article.id)
+        if hashes.get(article.id) != article.content_hash:
+            report.problems.append(f"article {article.id!r}: stored fields and columns disagree")
+    report.articles = len(seen)
+    if len(seen) != stats.articles:
+        report.problems.append(f"{stats.articles:,} articles counted, {len(seen):,} readable")

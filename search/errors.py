@@ -72,12 +72,16 @@ class SchemaMismatchError(MorgueError):
         )
 
 
-class ArticleNotFoundError(MorgueError):
-    """No article has that id."""
+class IndexDamagedError(MorgueError):
+    """The index cannot be read whole: a file or a column is missing, short or unreadable."""
 
-    def __init__(self, article_id: str) -> None:
-        self.article_id = article_id
-        super().__init__(f"no article with id {article_id!r}")
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(
+            f"index {self.path} is damaged ({reason}); rebuild it from your sources: "
+            f"`morgue reindex --rebuild PATH... --index {self.path}`"
+        )
 
 
 class InvalidRequestError(MorgueError):

@@ -63,3 +63,33 @@ def test_fast_docsets_with_request_filters(whoosh_slice):
     searcher, wquery, filters, fast = whoosh_slice._matching(node, request)
     assert sorted(fast) == sorted(searcher.docs_for_query(wq.And([wquery, filters])))
     assert fast
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_check_reports_a_raw_digest_column_cut_short(tmp_path, monkeypatch):
+    """A segment whose raw-digest column holds fewer values than it has documents (the column
+    writer stopped at the last article that had a digest): ``morgue check`` must say the index
+    is damaged and how to rebuild it, not "ok"."""
+    from whoosh.columns import VarBytesColumn
+
+    from search.check import check_index
+    from search.cli import cli, run
+
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "a.jsonl").write_text(
+        "".join(f'{{"id": "j{n}", "title": "Jay {n}", "body": "text {n}"}}\n' for n in range(5))
+    )
+    rows = "".join(f"c{n},Cee,row {n}\n" for n in range(3))
+    (source / "b.csv").write_text("id,title,body\n" + rows)
+    original = VarBytesColumn.Writer.finish
+    cut_short = lambda self, n: original(self, self._count)  # noqa: E731
+    monkeypatch.setattr(VarBytesColumn.Writer, "finish", cut_short)
+    index = tmp_path / "index"
+    assert update_index(index, [source], engine="whoosh").added == 8
+    monkeypatch.setattr(VarBytesColumn.Writer, "finish", original)
+
+    report = check_index(index)
+    assert not report.ok
+    assert any("digest" in p for p in report.problems), report.problems
+    assert run(cli, ["check", "--index", str(index)]) == 1

@@ -45,6 +45,7 @@ from search.engines.whoosh_docsets import DocSets, term_docs
 from search.engines.whoosh_schema import (
     EPOCH,
     UNDATED_DAY,
+    ColumnDamageError,
     _Columns,
     _epoch,
     article_fields,
@@ -53,6 +54,7 @@ from search.engines.whoosh_schema import (
 )
 from search.engines.whoosh_storage import DurableFileStorage, create_index, open_index
 from search.errors import (
+    IndexDamagedError,
     IndexLockedError,
     IndexNotFoundError,
     QueryTooSlowError,
@@ -270,7 +272,10 @@ class WhooshEngine(Engine):
         generation = (self._identity, reader.generation())
         columns = self._columns.get(generation)
         if columns is None:
-            columns = _Columns(reader)
+            try:
+                columns = _Columns(reader)
+            except ColumnDamageError as exc:
+                raise IndexDamagedError(str(self.path), str(exc)) from None
             with self._searchers_lock:
                 if len(self._columns) > 2:  # keep the newest few; old searchers refresh soon
                     self._columns.pop(next(iter(self._columns)))
@@ -297,7 +302,7 @@ class WhooshEngine(Engine):
             return {}
         columns = self._columns_for(reader)
         return {
-            columns.digests[n].decode("ascii"): columns.ids[n]
+            columns.digests[n].decode("ascii", "replace"): columns.ids[n]
             for n in reader.all_doc_ids()
             if columns.digests[n]
         }

@@ -78,6 +78,35 @@ def article_fields(article: Article, indexed_at: str, raw_digest: str | None = N
 stored_article = article_from_stored  # Whoosh hands back the stored fields as a dict
 
 
+class ColumnDamageError(Exception):
+    """A per-document column that does not hold one readable value for every document."""
+
+
+def read_column(reader, name: str) -> list:
+    """Every document's value of column ``name``, segment by segment, in document order.
+
+    Not Whoosh's ``MultiReader.column_reader``: it leaves out the segments that have no file for
+    the column (a segment whose articles all lack the value: feed items have no raw digest, a
+    batch of undated articles no date), so the values of later segments slid onto earlier
+    documents and the list came out shorter than the index. A segment's own reader stands in the
+    column's default for a missing file, which is what every document of it holds.
+    """
+    values: list = []
+    for segment, offset in reader.leaf_readers():
+        if offset != len(values):
+            raise ColumnDamageError(
+                f"column {name} has {len(values):,} values before document {offset:,}"
+            )
+        values.extend(segment.column_reader(name))
+        expected = offset + segment.doc_count_all()
+        if len(values) != expected:
+            raise ColumnDamageError(
+                f"column {name} holds {len(values) - offset:,} values for the "
+                f"{segment.doc_count_all():,} documents of segment {segment.segment().segment_id()}"
+            )
+    return values
+
+
 class _Columns:
     """The per-document values every search counts over, read once per commit into lists.
 
@@ -87,17 +116,15 @@ class _Columns:
     """
 
     def __init__(self, reader) -> None:
-        self.ids: list[str] = list(reader.column_reader("id"))
-        self.digests: list[bytes] = list(reader.column_reader("raw_digest"))
-        self.hashes: list[str] = list(reader.column_reader("content_hash"))
+        self.ids: list[str] = read_column(reader, "id")
+        self.digests: list[bytes] = read_column(reader, "raw_digest")
+        self.hashes: list[str] = read_column(reader, "content_hash")
         names: dict[str, int] = {}
-        self.source_codes = [
-            names.setdefault(v, len(names)) for v in reader.column_reader("source")
-        ]
+        self.source_codes = [names.setdefault(v, len(names)) for v in read_column(reader, "source")]
         self.source_names = list(names)
         self.days = [
             UNDATED_DAY if v == UNDATED else v // SECONDS_PER_DAY
-            for v in reader.column_reader("date")
+            for v in read_column(reader, "date")
         ]
         self.live = set(reader.all_doc_ids())
         dated = sorted(

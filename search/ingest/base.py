@@ -17,6 +17,7 @@ from charset_normalizer import from_bytes
 from search.errors import IngestError
 
 MAX_TEXT_FILE_BYTES = 64 * 1024 * 1024
+DIGEST_BYTES = 12  # of a raw record's BLAKE2b digest: written in hex, 24 characters
 # Bytes that were not UTF-8 survive decoding as lone surrogates (errors="surrogateescape").
 # Checked with a regex, not a per-character loop: the loop was most of a no-op reindex's time.
 _SURROGATE = re.compile("[\udc80-\udcff]")
@@ -56,7 +57,7 @@ class Known:
 
     def digest(self, raw: str) -> str:
         data = (self.salt + "\x1f" + raw).encode("utf-8", "surrogateescape")
-        return hashlib.blake2b(data, digest_size=12).hexdigest()
+        return hashlib.blake2b(data, digest_size=DIGEST_BYTES).hexdigest()
 
 
 class InputFile:
