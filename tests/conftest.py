@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from search.engines import open_engine
+from search.engines import open_engine, read_meta
 from search.indexer import update_index
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,22 +59,29 @@ def _engine_for_new_indexes(request, monkeypatch):
         monkeypatch.setenv("MORGUE_ENGINE", request.getfixturevalue("engine_name"))
 
 
+def build_index(path: Path, inputs: list, engine: str, **options) -> Path:
+    """An index built with ``engine``, named explicitly: fixtures shared by a module or a session
+    are built before any test sets ``MORGUE_ENGINE``, so they must never rely on it (about fifty
+    tests labelled [tantivy] once ran on a Whoosh index that way)."""
+    report = update_index(path, inputs, engine=engine, **options)
+    assert report.rejected == 0, report.problems
+    assert read_meta(path)["engine"] == engine
+    return path
+
+
 @pytest.fixture(scope="session")
 def seed_index(tmp_path_factory, engine_name) -> Path:
     """The two seed articles, indexed once per engine for the whole run (read-only for tests)."""
-    path = tmp_path_factory.mktemp(f"seed-{engine_name}") / "index"
-    report = update_index(path, [SEEDS], engine=engine_name)
-    assert report.added == 2
-    return path
+    return build_index(
+        tmp_path_factory.mktemp(f"seed-{engine_name}") / "index", [SEEDS], engine_name
+    )
 
 
 @pytest.fixture(scope="session")
 def slice_index(tmp_path_factory, engine_name) -> Path:
     """A few hundred Reuters-21578 articles, indexed once per engine (read-only for tests)."""
     path = tmp_path_factory.mktemp(f"slice-{engine_name}") / "index"
-    report = update_index(path, [REUTERS_SLICE], engine=engine_name)
-    assert report.rejected == 0
-    return path
+    return build_index(path, [REUTERS_SLICE], engine_name)
 
 
 @pytest.fixture
@@ -111,9 +118,11 @@ def run_python(script: str, *args, **kwargs) -> subprocess.Popen:
 
 
 @pytest.fixture
-def app(web_index, tmp_path):
+def app(web_index, tmp_path, engine_name):
     """The web app over the module's ``web_index``, with its own instance folder and database."""
     from webui import create_app
+
+    assert read_meta(web_index)["engine"] == engine_name  # the engine the test is labelled with
 
     app = create_app(
         {
@@ -122,6 +131,8 @@ def app(web_index, tmp_path):
             "MORGUE_OVERRIDES": {"index_dir": web_index, "db": tmp_path / "saved.sqlite3"},
         }
     )
+    with app.app_context():
+        assert app.extensions["morgue_engine"].get().name == engine_name
     yield app
     app.extensions["morgue_engine"].close()
 

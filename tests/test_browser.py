@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from search.indexer import update_index
-from tests.conftest import REUTERS_SLICE, ROOT, SEEDS
+from tests.conftest import REUTERS_SLICE, ROOT, SEEDS, build_index
 from tests.servers import running_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -35,11 +34,11 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright i
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("browser")
+def server(tmp_path_factory, engine_name):
+    root = tmp_path_factory.mktemp(f"browser-{engine_name}")
     seeds = root / "seeds"
     shutil.copytree(SEEDS, seeds)
-    update_index(root / "index", [seeds, REUTERS_SLICE])
+    build_index(root / "index", [seeds, REUTERS_SLICE], engine_name)
     with running_server(root, root / "index") as (base, _process):
         yield base
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from search.engines import open_engine
+from search.engines import open_engine, read_meta
 from search.indexer import update_index
 from search.searching import search
 from search.types import SearchRequest
@@ -16,9 +16,10 @@ pytestmark = [pytest.mark.usefixtures("engine_name"), pytest.mark.corpus, pytest
 
 
 @pytest.fixture(scope="module")
-def reuters_index(tmp_path_factory):
-    path = tmp_path_factory.mktemp("reuters") / "index"
-    report = update_index(path, [REUTERS_FULL])
+def reuters_index(tmp_path_factory, engine_name):
+    path = tmp_path_factory.mktemp(f"reuters-{engine_name}") / "index"
+    report = update_index(path, [REUTERS_FULL], engine=engine_name)
+    assert read_meta(path)["engine"] == engine_name
     return path, report
 
 

@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from search.indexer import update_index
-from tests.conftest import REUTERS_SLICE, SEEDS
+from tests.conftest import REUTERS_SLICE, SEEDS, build_index
 from webui import create_app
 
 pytestmark = pytest.mark.usefixtures("engine_name")
@@ -26,14 +26,13 @@ HOSTILE = {
 
 
 @pytest.fixture(scope="module")
-def web_index(tmp_path_factory):
-    root = tmp_path_factory.mktemp("web")
+def web_index(tmp_path_factory, engine_name):
+    root = tmp_path_factory.mktemp(f"web-{engine_name}")
     hostile = root / "hostile.jsonl"
     hostile.write_text(json.dumps(HOSTILE) + "\n", encoding="utf-8")
     seeds = root / "seeds"
     shutil.copytree(SEEDS, seeds)
-    update_index(root / "index", [seeds, REUTERS_SLICE, hostile])
-    return root / "index"
+    return build_index(root / "index", [seeds, REUTERS_SLICE, hostile], engine_name)
 
 
 def page(client, url, status=200):

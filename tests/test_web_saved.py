@@ -10,19 +10,17 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 
-from search.indexer import update_index
-from tests.conftest import REUTERS_SLICE, SEEDS
+from tests.conftest import REUTERS_SLICE, SEEDS, build_index
 
 pytestmark = pytest.mark.usefixtures("engine_name")
 
 
 @pytest.fixture(scope="module")
-def web_index(tmp_path_factory):
-    root = tmp_path_factory.mktemp("websaved")
+def web_index(tmp_path_factory, engine_name):
+    root = tmp_path_factory.mktemp(f"websaved-{engine_name}")
     seeds = root / "seeds"
     shutil.copytree(SEEDS, seeds)
-    update_index(root / "index", [seeds, REUTERS_SLICE])
-    return root / "index"
+    return build_index(root / "index", [seeds, REUTERS_SLICE], engine_name)
 
 
 def soup_of(response):

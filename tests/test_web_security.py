@@ -14,8 +14,7 @@ import urllib.request
 import pytest
 from bs4 import BeautifulSoup
 
-from search.indexer import update_index
-from tests.conftest import REUTERS_SLICE, SEEDS
+from tests.conftest import REUTERS_SLICE, SEEDS, build_index
 from tests.servers import get, running_server
 
 pytestmark = pytest.mark.usefixtures("engine_name")
@@ -25,11 +24,10 @@ RAW_MARKUP = ("<script>alert(1)</script>", "<img src=x onerror=alert(2)>")
 
 
 @pytest.fixture(scope="module")
-def web_index(tmp_path_factory):
-    root = tmp_path_factory.mktemp("websec")
+def web_index(tmp_path_factory, engine_name):
+    root = tmp_path_factory.mktemp(f"websec-{engine_name}")
     shutil.copytree(SEEDS, root / "seeds")
-    update_index(root / "index", [root / "seeds", REUTERS_SLICE])
-    return root / "index"
+    return build_index(root / "index", [root / "seeds", REUTERS_SLICE], engine_name)
 
 
 def assert_inert_html(body: bytes, where: str) -> None:
