@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import traceback
 from datetime import date
 from enum import IntEnum
@@ -25,11 +26,6 @@ from search.query import date_bound
 from search.searching import search as run_search
 from search.serialize import results_to_dict
 from search.types import SORTS, SearchRequest, SearchResults
-
-EXAMPLES = (
-    'morgue search "deputize IRS agents"',
-    "morgue search 'cocoa AND source:reuters' --from 1987-03-01 --to 1987-03-31 --sort newest",
-)
 
 
 class ExitStatus(IntEnum):
@@ -66,11 +62,21 @@ def parse_day(value: str | None, end: bool, option: str) -> date | None:
 
 
 class TqdmProgress(Progress):
-    """A progress bar over input bytes with the article rate; draws nothing when disabled."""
+    """A progress bar over input bytes, then a line per commit; draws nothing when disabled.
 
-    def __init__(self, enabled: bool) -> None:
+    While a commit runs (the bulk writer merges segments at the end, which can take longer than
+    reading did) the bar says so and keeps its clock moving, so it never sits silent at 100%.
+    """
+
+    TICK_SECONDS = 0.5
+
+    def __init__(self, enabled: bool, file=None) -> None:
         self.enabled = enabled
+        self.file = file
         self._bar = None
+        self._articles = 0
+        self._ticker: threading.Thread | None = None
+        self._stop = threading.Event()
 
     def start(self, total_bytes: int) -> None:
         if not self.enabled:
@@ -82,8 +88,8 @@ class TqdmProgress(Progress):
             unit="B",
             unit_scale=True,
             unit_divisor=1024,
-            desc="indexing",
-            file=sys.stderr,
+            desc="reading",
+            file=self.file or sys.stderr,
             dynamic_ncols=True,
             leave=False,
         )
@@ -91,11 +97,37 @@ class TqdmProgress(Progress):
     def advance(self, done_bytes: int, articles: int) -> None:
         if self._bar is None:
             return
+        self._articles = articles
         self._bar.n = min(done_bytes, self._bar.total or done_bytes)
         elapsed = self._bar.format_dict.get("elapsed") or 0
         rate = articles / elapsed if elapsed else 0
-        self._bar.set_postfix_str(f"{articles:,} articles, {rate:,.0f}/s", refresh=False)
+        self._bar.set_postfix_str(f"{articles:,} articles read, {rate:,.0f}/s", refresh=False)
         self._bar.refresh()
+
+    def committing(self, articles: int) -> None:
+        if self._bar is None:
+            return
+        self._bar.set_description_str("committing", refresh=False)
+        self._bar.set_postfix_str(f"writing {articles:,} articles, merging segments", refresh=False)
+        self._bar.refresh()
+        self._stop.clear()
+        self._ticker = threading.Thread(target=self._tick, daemon=True)
+        self._ticker.start()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.TICK_SECONDS):
+            bar = self._bar
+            if bar is not None:
+                bar.refresh()
+
+    def committed(self) -> None:
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
+            self._ticker = None
+        if self._bar is not None:
+            self._bar.set_description_str("reading", refresh=False)
+            self.advance(self._bar.n, self._articles)
 
     def clear(self) -> None:
         """Make room for a message line above the bar."""
@@ -103,6 +135,7 @@ class TqdmProgress(Progress):
             self._bar.clear()
 
     def finish(self) -> None:
+        self._stop.set()
         if self._bar is not None:
             self._bar.close()
             self._bar = None
@@ -133,11 +166,15 @@ def cli() -> None:
     "for large archives; pip install -e '.[fast]'). An existing index keeps its own.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-record messages.")
-def reindex(paths, index_dir, default_source, rebuild, engine, quiet) -> None:
+@click.option(
+    "--verbose", "-v", is_flag=True, help="Also list the files of a folder that were skipped."
+)
+def reindex(paths, index_dir, default_source, rebuild, engine, quiet, verbose) -> None:
     """Index articles from files and folders: .txt, .jsonl, .json, .csv, RSS/Atom, .html, and .gz.
 
     Only new and changed articles are written; a second run over the same files writes nothing.
-    A bad record is reported on one line and skipped; the rest is indexed.
+    A bad record is reported on one line and skipped; the rest is indexed. Exits with 1 when
+    nothing could be indexed (every input missing or rejected), 0 otherwise.
     """
     index_dir = resolve_index(index_dir)
     progress = TqdmProgress(enabled=not quiet and sys.stderr.isatty())
@@ -147,16 +184,33 @@ def reindex(paths, index_dir, default_source, rebuild, engine, quiet) -> None:
             progress.clear()
             click.echo(message, err=True)
 
+    def on_skip(message: str) -> None:
+        if verbose:
+            progress.clear()
+            click.echo(message, err=True)
+
     report = update_index(
         index_dir,
         paths,
         default_source=default_source,
         rebuild=rebuild,
         on_problem=on_problem,
+        on_skip=on_skip,
         progress=progress,
         engine=engine,
     )
     click.echo(f"{index_dir}: {report.summary()}")
+    if report.kept_nothing:
+        if report.rejected:
+            reason = "every input was rejected (see the messages above)"
+        elif report.skipped:
+            listed = "listed above" if verbose else "`--verbose` lists them"
+            reason = (
+                f"no file of an article format was found ({report.skipped:,} skipped; {listed})"
+            )
+        else:
+            reason = "no article was found in the input"
+        raise click.ClickException(f"nothing was indexed: {reason}")
 
 
 @cli.command()

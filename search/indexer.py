@@ -9,6 +9,7 @@ commit is all or nothing). A rebuild is written beside the old index and swapped
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -19,7 +20,7 @@ from search.config import load_settings
 from search.engines import create_engine, open_engine
 from search.engines.base import META_FILE, read_meta
 from search.errors import IndexNotFoundError, IngestError, MorgueError
-from search.ingest import InputFile, Known, Unchanged, iter_input_files, read_records
+from search.ingest import InputFile, Known, Skipped, Unchanged, iter_input_files, read_records
 from search.locking import LOCK_NAME, writer_lock
 from search.normalize import NORMALIZER_VERSION, build_article
 
@@ -36,13 +37,23 @@ class IndexReport:
     rejected: int = 0
     duplicates: int = 0
     warnings: int = 0
+    skipped: int = 0  # files in a folder that were not read (not an article format, dangling)
     commits: int = 0
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)  # the first ones, for callers that show them
+    skipped_files: list[str] = field(default_factory=list)  # the first ones, with the reason
 
     @property
-    def written(self) -> int:
-        return self.added + self.updated
+    def kept_nothing(self) -> bool:
+        """Nothing was indexed and nothing already indexed was found: every input failed, or
+        there was none. Scripts rely on the exit status of such a run being a failure."""
+        return not (self.added or self.updated or self.unchanged)
+
+    @property
+    def rate(self) -> float:
+        """Articles read per second over the whole run, commits and merges included."""
+        handled = self.added + self.updated + self.unchanged + self.duplicates
+        return handled / self.seconds if self.seconds > 0 else 0.0
 
     def summary(self) -> str:
         text = (
@@ -50,18 +61,36 @@ class IndexReport:
             f"{self.rejected:,} rejected"
         )
         if self.duplicates:
-            text += f", {self.duplicates:,} duplicate ids skipped"
+            text += f", {_count(self.duplicates, 'duplicate id')} skipped"
         if self.warnings:
-            text += f", {self.warnings:,} warnings"
-        return text + f" in {self.seconds:.1f} s"
+            text += f", {_count(self.warnings, 'warning')}"
+        if self.skipped:
+            text += f", {_count(self.skipped, 'file')} skipped"
+        text += f" in {self.seconds:.1f} s"
+        if self.seconds >= 1 and self.rate:
+            text += f" ({self.rate:,.0f} articles/s)"
+        return text
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 class Progress:
-    """What ``update_index`` reports as it goes; the CLI draws a bar from it, tests ignore it."""
+    """What ``update_index`` reports as it goes; the CLI draws a bar from it, tests ignore it.
+
+    A commit can take longer than the reading before it (the bulk writer merges its segments at
+    the end), so it is reported as a phase of its own rather than as a bar stuck at 100%.
+    """
 
     def start(self, total_bytes: int) -> None: ...
 
     def advance(self, done_bytes: int, articles: int) -> None: ...
+
+    def committing(self, articles: int) -> None:
+        """A commit of ``articles`` pending writes begins."""
+
+    def committed(self) -> None: ...
 
     def finish(self) -> None: ...
 
@@ -118,6 +147,7 @@ def update_index(
     progress: Progress | None = None,
     keep_problems: int = 100,
     engine: str | None = None,
+    on_skip: Callable[[str], None] | None = None,
 ) -> IndexReport:
     """Index every article under ``paths`` into ``index_dir`` and report what happened.
 
@@ -138,7 +168,13 @@ def update_index(
 
     inputs: list[InputFile] = []
     for item in iter_input_files(paths):
-        if isinstance(item, IngestError):
+        if isinstance(item, Skipped):
+            report.skipped += 1
+            if len(report.skipped_files) < keep_problems:
+                report.skipped_files.append(str(item))
+            if on_skip:
+                on_skip(str(item))
+        elif isinstance(item, IngestError):
             report.rejected += 1
             problem(str(item))
         else:
@@ -148,6 +184,8 @@ def update_index(
     inputs.sort(key=lambda f: str(f.path))
 
     engine_name = _choose_engine(index_dir, engine, rebuild)
+    existing = set(os.listdir(index_dir)) if index_dir.is_dir() else None
+    had_index = existing is not None and _is_index_folder(index_dir)
     with writer_lock(index_dir):
         target = _clear_for_rebuild(index_dir) if rebuild else index_dir
         try:
@@ -161,15 +199,44 @@ def update_index(
             total_bytes = sum(f.size for f in inputs)
             bulk = not stored and total_bytes >= BULK_THRESHOLD_BYTES
             run = _Run(
-                engine, stored, digest_ids, report, problem, default_source, batch_size, bulk
+                engine,
+                stored,
+                digest_ids,
+                report,
+                problem,
+                default_source,
+                batch_size,
+                bulk,
+                progress,
             )
             _write_all(run, inputs, known, progress)
         finally:
             engine.close()
         if rebuild:
+            if report.added == 0 and _is_index_folder(index_dir):
+                shutil.rmtree(target, ignore_errors=True)
+                raise MorgueError(
+                    f"the rebuild found no article to index; {index_dir} is left as it was"
+                )
             _swap_in(target, index_dir)
+    if not had_index and report.added == 0:
+        _remove_empty_index(index_dir, existing)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _remove_empty_index(index_dir: Path, existing: set[str] | None) -> None:
+    """A first run that indexed nothing (a mistyped file name) leaves no empty index behind:
+    it would be served as an empty archive instead of "no index here"."""
+    if existing is None:
+        shutil.rmtree(index_dir, ignore_errors=True)
+        return
+    for name in set(os.listdir(index_dir)) - existing - {LOCK_NAME}:
+        path = index_dir / name
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def _choose_engine(index_dir: Path, asked: str | None, rebuild: bool) -> str:
@@ -189,7 +256,16 @@ class _Run:
     """One pass over the inputs: the duplicate check, the batch writer and the counts."""
 
     def __init__(
-        self, engine, stored, digest_ids, report, problem, default_source, batch_size, bulk
+        self,
+        engine,
+        stored,
+        digest_ids,
+        report,
+        problem,
+        default_source,
+        batch_size,
+        bulk,
+        progress,
     ):
         self.engine = engine
         self.stored = stored
@@ -199,6 +275,7 @@ class _Run:
         self.default_source = default_source
         self.batch_size = batch_size
         self.bulk = bulk
+        self.progress = progress
         self.seen: set[str] = set()
         self.writer = None
         self.pending = 0
@@ -257,7 +334,9 @@ class _Run:
 
     def commit(self) -> None:
         if self.writer is not None:
+            self.progress.committing(self.pending)
             self.writer.commit()
+            self.progress.committed()
             self.report.commits += 1
             self.writer, self.pending, self.pending_chars = None, 0, 0
 

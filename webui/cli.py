@@ -2,39 +2,104 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import sys
 from pathlib import Path
 
 import click
 
-from search.cli import cli, index_option, resolve_index, run
-from search.config import load_settings
+from search.cli import cli, index_option, run
+from search.config import Settings, load_settings
 from search.engines.base import META_FILE
+from search.errors import IndexNotFoundError
 from search.indexer import update_index
+
+SERVER_THREADS = 8
+PROJECT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def listen_problem(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on, or None. Checked before anything is printed or
+    built, so a busy port is one clear line instead of a banner followed by a traceback."""
+    error = _bind_error(host, port)
+    if error is None:
+        return None
+    if isinstance(error, str):
+        return error
+    if error.errno == errno.EADDRINUSE:
+        free = next((p for p in range(port + 1, port + 50) if not _bind_error(host, p)), None)
+        return f"port {port} is in use" + (f"; try --port {free}" if free else "")
+    if error.errno == errno.EACCES:
+        return f"no permission to listen on port {port}; try --port 5000"
+    return f"cannot listen on {host}:{port}: {error.strerror or error}"
+
+
+def _bind_error(host: str, port: int) -> OSError | str | None:
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError, OverflowError) as exc:
+        return f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}"
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself does
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            return exc
+    return None
+
+
+def is_default_index(settings: Settings) -> bool:
+    """Only the default index (no --index, no MORGUE_INDEX_DIR) is ever built from seeds/: any
+    other missing folder is far likelier a typo than a wish for a two-article archive."""
+    return settings.index_dir.resolve() == Settings().index_dir.resolve()
+
+
+def seeds_folder(settings: Settings) -> Path:
+    """``seeds/`` where the command runs, else the one beside this package (a checkout)."""
+    if settings.seeds_dir.exists() or settings.seeds_dir != Settings().seeds_dir:
+        return settings.seeds_dir
+    return PROJECT_SEEDS if PROJECT_SEEDS.is_dir() else settings.seeds_dir
 
 
 @cli.command()
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default 5000).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default 5000).")
 @index_option
 def serve(host, port, index_dir) -> None:
-    """Serve the web UI. With no index yet, one is built from seeds/ first."""
+    """Serve the web UI. The default index (./index) is built from seeds/ when it does not exist
+    yet; any other --index must exist."""
     settings = load_settings(index_dir=index_dir, host=host, port=port)
-    index_dir = resolve_index(index_dir)
+    problem = listen_problem(settings.host, settings.port)
+    if problem:
+        raise click.ClickException(problem)
+    index_dir = settings.index_dir
     if not (index_dir / META_FILE).exists():
-        seeds = settings.seeds_dir
+        if not is_default_index(settings):
+            raise IndexNotFoundError(str(index_dir))
+        seeds = seeds_folder(settings)
         click.echo(f"No index at {index_dir} yet; building one from {seeds}/ ...", err=True)
         report = update_index(index_dir, [seeds], on_problem=lambda m: click.echo(m, err=True))
         click.echo(f"{index_dir}: {report.summary()}", err=True)
-    from waitress import serve as waitress_serve
+        if report.kept_nothing:
+            raise click.ClickException(f"no seed articles in {seeds}/ to build an index from")
+    from waitress import create_server
 
     from webui import create_app
 
     app = create_app({"MORGUE_OVERRIDES": {"index_dir": index_dir, "host": settings.host}})
+    try:
+        server = create_server(
+            app, host=settings.host, port=settings.port, threads=SERVER_THREADS, ident="morgue"
+        )
+    except OSError:  # taken between the check and now
+        raise click.ClickException(
+            listen_problem(settings.host, settings.port) or "cannot listen"
+        ) from None
     click.echo(
         f"Morgue is serving {index_dir} at http://{settings.host}:{settings.port}/", err=True
     )
-    waitress_serve(app, host=settings.host, port=settings.port, threads=8, ident="morgue")
+    server.run()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -43,6 +108,3 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main(sys.argv[1:])
-
-
-__all__ = ["main", "Path"]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from search.errors import IngestError
-from search.ingest.base import InputFile, Known, RawRecord, Unchanged
+from search.ingest.base import InputFile, Known, RawRecord, Skipped, Unchanged
 from search.ingest.csvfile import read_csv
 from search.ingest.feed import read_feed
 from search.ingest.html import read_html
@@ -54,6 +54,7 @@ __all__ = [
     "EXTENSIONS",
     "InputFile",
     "RawRecord",
+    "Skipped",
     "detect_format",
     "iter_input_files",
     "read_records",
@@ -77,26 +78,41 @@ def detect_format(input_file: InputFile) -> str | None:
     return None
 
 
-def iter_input_files(paths: Iterable[str | os.PathLike]) -> Iterator[InputFile | IngestError]:
-    """Expand folders (recursively, in sorted order, hidden files skipped) into input files.
+def iter_input_files(
+    paths: Iterable[str | os.PathLike],
+) -> Iterator[InputFile | IngestError | Skipped]:
+    """Expand folders (recursively, in sorted order) into input files.
 
-    Inside a folder only files of a known format are taken, so stray notes and images are passed
-    over quietly; a file named on the command line is always tried.
+    Inside a folder only files of a known format are taken; the others (a photo, a note in an
+    unknown format, a link to nothing) come out as ``Skipped`` so a run can count and list them.
+    Hidden files and folders (``.git``, ``.DS_Store``) are passed over without a word, as most
+    tools do. A file named on the command line is always tried.
     """
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            for child in sorted(path.rglob("*")):
                 relative = child.relative_to(path)
                 if any(part.startswith(".") for part in relative.parts):
+                    continue
+                if child.is_dir():
+                    continue
+                if not child.is_file():
+                    reason = "a link to nothing" if child.is_symlink() else "not a regular file"
+                    yield Skipped(str(child), reason)
                     continue
                 candidate = InputFile(child)
                 if candidate.inner_suffix in EXTENSIONS:
                     yield candidate
+                else:
+                    suffix = candidate.inner_suffix or "no extension"
+                    yield Skipped(str(child), f"not an article format ({suffix})")
         elif path.is_file():
             yield InputFile(path)
         elif path.exists():
             yield IngestError(str(path), None, "not a regular file")
+        elif path.is_symlink():
+            yield IngestError(str(path), None, "a link to nothing")
         else:
             yield IngestError(str(path), None, "no such file or folder")
 

@@ -34,6 +34,17 @@ class RawRecord:
 
 
 @dataclass
+class Skipped:
+    """A file in a folder that is not read: not an article format, or a link to nothing."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: skipped: {self.reason}"
+
+
+@dataclass
 class Unchanged:
     """A record whose raw bytes were indexed before: not parsed again (see ``Known``)."""
 
