@@ -1,7 +1,7 @@
 """Text analysis: how article text and query words become index terms.
 
-The chain, in order: a regex tokenizer (words, with inner dots and apostrophes kept so "U.S." and
-"Service's" stay whole), lower case, accent folding, possessive "'s" removed, our own English stop
+The chain, in order: a regex tokenizer (words, with inner dots, apostrophes and ampersands kept so
+"U.S.", "Service's" and "AT&T" stay whole, and "9/11" too), lower case, accent folding, possessive "'s" removed, our own English stop
 list, then NLTK's Snowball English stemmer behind a memo cache.
 
 Why the details matter:
@@ -27,9 +27,14 @@ from nltk.stem.snowball import SnowballStemmer
 from whoosh.analysis import Filter, RegexTokenizer
 from whoosh.support.charset import accent_map
 
-ANALYZER_VERSION = "en_stem_v1"
+ANALYZER_VERSION = "en_stem_v2"
 
-TOKEN_PATTERN = r"\w+(?:[.'\u2019]\w+)*"
+# A word, with what holds a name or a number together kept inside it: dots and apostrophes
+# ("U.S.", "Service's"), an ampersand between letters ("AT&T", "S&P": split, "AT&T" became the
+# stop word "at" and a "t" that matched every T-shirt), and a slash between digits ("9/11",
+# "24/7": split, they matched "March 9, 11 people"). Hyphens split ("COVID-19" is the phrase
+# "covid 19", so "covid" alone finds it too); a leading "@" or "#" is dropped ("#MeToo" -> metoo).
+TOKEN_PATTERN = r"\w+(?:[.'\u2019&]\w+|(?<=\d)/\d+)*"
 
 # Lucene's English stop set plus a few pronouns and auxiliaries that carry no topic in news text.
 STOP_WORDS = frozenset(

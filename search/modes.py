@@ -39,7 +39,7 @@ _BOOLEAN = re.compile(r"\b(?:AND|OR|NOT)\b")
 
 def words_query(text: str, conjunction: bool = False) -> Node:
     """Every distinct term of ``text`` (operators read as punctuation), AND-ed or OR-ed."""
-    plain = re.sub(r"[^\w\s.'\u2019-]", " ", text)
+    plain = re.sub(r"[^\w\s.'\u2019&/-]", " ", text)
     counts = Counter(analyze_terms(plain))
     if not counts:
         return MatchNone()

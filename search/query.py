@@ -8,6 +8,7 @@ Syntax (AND between terms by default)::
     (oil OR gas) AND price*      grouping and wildcards (* any run, ? one character)
     "Kristi Noem"                an exact phrase; "oil prices"~5 within five words
     title:cocoa  source:Reuters  source:"Fox News"  author:hesson  place:washington
+    Iran: the war                a word followed by a colon and a space is a word, not a field
     date:1987-03  date:1987-03-02  date:[1987-03-01 TO 1987-03-31]  date:[* TO 1987-03-31]
 
 Whoosh's own parser quietly rewrites what it does not understand, so a user never learns their
@@ -172,6 +173,10 @@ def _lex(text: str) -> list[_Token]:
             field = _FIELD.match(word)
             if word in ("AND", "OR", "NOT"):
                 tokens.append(_Token(word, word, i))
+            elif field and not field.group(2) and field.group(1).lower() not in FIELDS:
+                # "Iran: the war": a word that ends with a colon and is no field is a word (a
+                # pasted headline), not a field; "nope:x" still gets the unknown-field error.
+                tokens.append(_Token("WORD", field.group(1), i))
             elif field and not field.group(2).startswith("//"):
                 name = field.group(1).lower()
                 if name not in FIELDS:

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from search.errors import QuerySyntaxError
+from search.modes import build_query
 from search.query import (
     And,
     DateRange,
@@ -145,3 +146,24 @@ def test_positive_leaves_skip_negations():
 )
 def test_wildcard_matcher(pattern, term, matches):
     assert wildcard_matcher(pattern)(term) is matches
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Iran: the war", And((T(None, "iran"), T(None, "war")))),
+        ("Iran:", T(None, "iran")),
+        ("Breaking: Iran", And((T(None, "break"), T(None, "iran")))),
+        ("title:war Iran: talks", And((T("title", "war"), T(None, "iran"), T(None, "talk")))),
+    ],
+)
+def test_a_word_ending_in_a_colon_is_a_word_not_a_field(text, expected):
+    """The rule: ``word: more`` (a colon, then a space or the end) is the word, as a pasted
+    headline writes it; ``field:value`` with no space is a field, and an unknown one is refused."""
+    assert build_query(text) == expected
+
+
+@pytest.mark.parametrize("text", ["nope:x", "Iran:war", "headline:oil"])
+def test_an_unknown_field_written_as_field_value_is_still_refused(text):
+    with pytest.raises(QuerySyntaxError, match="unknown field"):
+        build_query(text)
