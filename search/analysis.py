@@ -1,8 +1,8 @@
 """Text analysis: how article text and query words become index terms.
 
 The chain, in order: a regex tokenizer (words, with inner dots, apostrophes and ampersands kept so
-"U.S.", "Service's" and "AT&T" stay whole, and "9/11" too), lower case, accent folding, possessive "'s" removed, our own English stop
-list, then NLTK's Snowball English stemmer behind a memo cache.
+"U.S.", "Service's" and "AT&T" stay whole, and "9/11" too), lower case, accent folding, possessive
+"'s" removed, our own English stop list, then NLTK's Snowball English stemmer behind a memo cache.
 
 Why the details matter:
 

@@ -12,12 +12,10 @@ import io
 import json
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from pathlib import Path
 
 from search.engines import Engine
-from search.modes import build_query
-from search.searching import to_hit, validate
+from search.searching import iter_hits
 from search.types import SearchRequest
 
 COLUMNS = ("id", "date", "source", "title", "author", "url", "score", "snippet", "new")
@@ -31,13 +29,10 @@ def neutralise(value: str) -> str:
 
 
 def export_rows(
-    engine: Engine, request: SearchRequest, new_ids: set[str] | None = None
+    engine: Engine, request: SearchRequest, new_ids: set[str] | frozenset[str] | None = None
 ) -> Iterator[dict]:
     """Every hit of ``request`` in its sort order (pagination ignored), as export rows."""
-    validate(replace(request, page=1))
-    node = build_query(request.query, request.mode)
-    for match in engine.iter_hits(node, request):
-        hit = to_hit(match.article, match.score, node, request.snippet_chars)
+    for hit in iter_hits(engine, request):
         yield {
             "id": hit.id,
             "date": hit.date,

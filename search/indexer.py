@@ -18,7 +18,7 @@ from pathlib import Path
 
 from search.config import load_settings
 from search.engines import create_engine, open_engine
-from search.engines.base import META_FILE, read_meta
+from search.engines.base import META_FILE, SCHEMA_VERSION, read_meta, write_meta
 from search.errors import IndexNotFoundError, IngestError, MorgueError
 from search.ingest import InputFile, Known, Skipped, Unchanged, iter_input_files, read_records
 from search.locking import LOCK_NAME, writer_lock
@@ -188,10 +188,11 @@ def update_index(
     had_index = existing is not None and _is_index_folder(index_dir)
     with writer_lock(index_dir):
         target = _clear_for_rebuild(index_dir) if rebuild else index_dir
+        archive_id = _archive_id(index_dir)
         try:
             engine = open_engine(target)
         except IndexNotFoundError:
-            engine = create_engine(target, engine_name)
+            engine = create_engine(target, engine_name, index_id=archive_id)
         try:
             stored = engine.stored_hashes()
             digest_ids = engine.stored_digests()
@@ -237,6 +238,20 @@ def _remove_empty_index(index_dir: Path, existing: set[str] | None) -> None:
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
+
+
+def _archive_id(index_dir: Path) -> str | None:
+    """The archive's id, which a rebuild keeps; an index made before ids existed gets one now
+    (saved-query runs tell archives apart by it)."""
+    try:
+        meta = read_meta(index_dir)
+    except MorgueError:
+        return None
+    current = meta.get("schema_version") == SCHEMA_VERSION
+    if not meta.get("index_id") and meta.get("engine") and current:
+        write_meta(index_dir, meta["engine"])
+        meta = read_meta(index_dir)
+    return meta.get("index_id")
 
 
 def _choose_engine(index_dir: Path, asked: str | None, rebuild: bool) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -11,7 +12,9 @@ from search.cli import cli, index_option, parse_day, resolve_index
 from search.config import load_settings
 from search.engines import open_engine
 from search.export import FORMATS, RowCounter, chunks, export_rows, write_chunks
-from search.saved import RunReport, SavedQuery, SavedStore
+from search.modes import MODES
+from search.saved import RunReport, RunSummary, SavedQuery, SavedStore
+from search.saved.transfer import dump, load
 from search.serialize import hit_to_dict
 from search.types import SORTS
 
@@ -32,8 +35,27 @@ def open_store(db_path: Path | None) -> SavedStore:
     return SavedStore(db_path or load_settings().db or DEFAULT_DB)
 
 
+def run_to_dict(run: RunSummary | None) -> dict | None:
+    if run is None:
+        return None
+    return {
+        "run_at": run.run_at.isoformat(),
+        "total": run.total,
+        "new": run.new,
+        "changed": run.changed,
+        "gone": run.gone,
+        "index": {
+            "path": run.index.path if run.index else None,
+            "id": run.index.id if run.index else None,
+            "articles": run.index_articles,
+            "schema_version": run.index_schema,
+            "last_indexed": run.index_updated,
+            "switched": run.switched_index,
+        },
+    }
+
+
 def saved_to_dict(saved: SavedQuery) -> dict:
-    last = saved.last_run
     return {
         "name": saved.name,
         "slug": saved.slug,
@@ -42,47 +64,42 @@ def saved_to_dict(saved: SavedQuery) -> dict:
         "from": saved.date_from.isoformat() if saved.date_from else None,
         "to": saved.date_to.isoformat() if saved.date_to else None,
         "sort": saved.sort,
+        "mode": saved.mode,
+        "request": saved.request.to_dict(),
         "notes": saved.notes,
         "version": saved.version,
         "created_at": saved.created_at.isoformat(),
         "updated_at": saved.updated_at.isoformat(),
-        "last_run": None
-        if last is None
-        else {
-            "run_at": last.run_at.isoformat(),
-            "total": last.total,
-            "new": last.new,
-            "changed": last.changed,
-            "gone": last.gone,
-        },
+        "last_run": run_to_dict(saved.last_run),
     }
 
 
 def report_to_dict(report: RunReport) -> dict:
+    run = report.run
     return {
         "name": report.saved.name,
         "query": report.saved.query,
-        "run_at": report.run.run_at.isoformat(),
-        "total": report.run.total,
-        "new": report.run.new,
-        "changed": report.run.changed,
-        "gone": report.run.gone,
+        "run_at": run.run_at.isoformat(),
+        "total": run.total,
+        "new": run.new,
+        "changed": run.changed,
+        "gone": run.gone,
         "first_run": report.first,
+        "recorded": report.recorded,
         "page": report.results.page,
         "hits": [
             {**hit_to_dict(h), "new": h.id in report.new_ids, "changed": h.id in report.changed_ids}
             for h in report.hits
         ],
-        "index": {
-            "articles": report.run.index_articles,
-            "schema_version": report.run.index_schema,
-            "last_indexed": report.run.index_updated,
-        },
+        "index": run_to_dict(run)["index"],
     }
 
 
 def search_options(func):
     func = click.option("--notes", default=None, help="Free-text notes.")(func)
+    func = click.option(
+        "--mode", type=click.Choice(MODES), default=None, help="all, any or auto (default)."
+    )(func)
     func = click.option("--sort", type=click.Choice(SORTS), default=None)(func)
     func = click.option("--to", "date_to", metavar="DATE", default=None)(func)
     func = click.option("--from", "date_from", metavar="DATE", default=None)(func)
@@ -102,7 +119,7 @@ def saved() -> None:
 @click.argument("query")
 @search_options
 @db_option
-def saved_add(name, query, sources, date_from, date_to, sort, notes, db_path) -> None:
+def saved_add(name, query, sources, date_from, date_to, sort, mode, notes, db_path) -> None:
     """Save QUERY under NAME (refused, with the reason, when the query is malformed)."""
     with open_store(db_path) as store:
         item = store.add(
@@ -111,7 +128,8 @@ def saved_add(name, query, sources, date_from, date_to, sort, notes, db_path) ->
             sources=sources,
             date_from=parse_day(date_from, False, "--from"),
             date_to=parse_day(date_to, True, "--to"),
-            sort=sort or "relevance",
+            sort=sort,
+            mode=mode,
             notes=notes or "",
         )
     click.echo(f"saved {item.name!r} ({item.slug}): {item.query}")
@@ -119,16 +137,21 @@ def saved_add(name, query, sources, date_from, date_to, sort, notes, db_path) ->
 
 @saved.command("list")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--deleted", is_flag=True, help="List the ones deleted in the last 30 days.")
 @db_option
-def saved_list(as_json, db_path) -> None:
+def saved_list(as_json, deleted, db_path) -> None:
     """Every saved query with its last run."""
     with open_store(db_path) as store:
-        items = store.list()
+        items = store.deleted() if deleted else store.list()
     if as_json:
         click.echo(json.dumps([saved_to_dict(s) for s in items], indent=2, ensure_ascii=False))
         return
     if not items:
-        click.echo("No saved queries yet: `morgue saved add NAME QUERY`.")
+        click.echo(
+            "No saved queries deleted in the last 30 days."
+            if deleted
+            else "No saved queries yet: `morgue saved add NAME QUERY`."
+        )
     for item in items:
         last = item.last_run
         state = (
@@ -155,6 +178,8 @@ def saved_show(name, db_path) -> None:
     if item.date_from or item.date_to:
         click.echo(f"  dates:   {item.date_from or '*'} .. {item.date_to or '*'}")
     click.echo(f"  sort:    {item.sort}")
+    if item.mode != "auto":
+        click.echo(f"  mode:    {item.mode}")
     if item.notes:
         click.echo(f"  notes:   {item.notes}")
     click.echo("  versions:")
@@ -162,9 +187,12 @@ def saved_show(name, db_path) -> None:
         click.echo(f"    v{v.version}  {v.created_at:%Y-%m-%d %H:%M}  {v.query}")
     click.echo("  runs:" if runs else "  runs:    none yet")
     for r in runs:
+        if r.switched_index:
+            click.echo(f"    -- switched to the index at {r.index} --")
         click.echo(
             f"    {r.run_at:%Y-%m-%d %H:%M:%S}  v{r.version}  {r.total:,} hits  +{r.new:,} new  "
-            f"{r.changed:,} changed  -{r.gone:,} gone  (index: {r.index_articles:,} articles)"
+            f"{r.changed:,} changed  -{r.gone:,} gone  "
+            f"(index: {r.index_articles or 0:,} articles{f' at {r.index}' if r.index else ''})"
         )
 
 
@@ -177,13 +205,30 @@ def saved_show(name, db_path) -> None:
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--index-changed",
+    is_flag=True,
+    help="Run on another index than the last run's, comparing with it anyway.",
+)
 @index_option
 @db_option
-def saved_run(name, new_only, all_hits, limit, page, as_json, index_dir, db_path) -> None:
-    """Run a saved query and record which hits are new, changed or gone since the last run."""
+def saved_run(
+    name, new_only, all_hits, limit, page, as_json, index_changed, index_dir, db_path
+) -> None:
+    """Run a saved query and record which hits are new, changed or gone since the last run.
+
+    Runs compare only within one index: a run on another index than the last run's is refused
+    unless --index-changed says the switch is intended.
+    """
     with open_store(db_path) as store, open_engine(resolve_index(index_dir)) as engine:
         report = store.run(
-            name, engine, page=page, page_size=limit, new_only=new_only, all_hits=all_hits
+            name,
+            engine,
+            page=page,
+            page_size=limit,
+            new_only=new_only,
+            all_hits=all_hits,
+            index_changed=index_changed,
         )
     if as_json:
         click.echo(json.dumps(report_to_dict(report), indent=2, ensure_ascii=False))
@@ -196,6 +241,10 @@ def saved_run(name, new_only, all_hits, limit, page, as_json, index_dir, db_path
             f"{run.total:,} hits: {run.new:,} new, {run.changed:,} changed, {run.gone:,} gone "
             "since the last run"
         )
+    if not report.recorded:
+        head += f" (nothing has changed in the index since that run at {run.run_at:%H:%M:%S})"
+    if run.switched_index:
+        head += f" (on another index: {run.index})"
     click.echo(f"{report.saved.name}: {head}")
     for hit in report.hits:
         flag = (
@@ -214,7 +263,7 @@ def saved_run(name, new_only, all_hits, limit, page, as_json, index_dir, db_path
 @search_options
 @db_option
 def saved_edit(
-    name, new_name, query, clear_sources, sources, date_from, date_to, sort, notes, db_path
+    name, new_name, query, clear_sources, sources, date_from, date_to, sort, mode, notes, db_path
 ) -> None:
     """Change a saved query; a change to what it searches adds a version."""
     changes: dict = {}
@@ -230,6 +279,8 @@ def saved_edit(
         changes["date_to"] = parse_day(date_to, True, "--to")
     if sort:
         changes["sort"] = sort
+    if mode:
+        changes["mode"] = mode
     if notes is not None:
         changes["notes"] = notes
     with open_store(db_path) as store:
@@ -239,12 +290,34 @@ def saved_edit(
 
 @saved.command("delete")
 @click.argument("name")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @db_option
-def saved_delete(name, db_path) -> None:
-    """Delete a saved query with its history."""
+def saved_delete(name, yes, db_path) -> None:
+    """Delete a saved query; it and its history can be restored for 30 days."""
     with open_store(db_path) as store:
-        store.delete(name)
-    click.echo(f"deleted {name!r}")
+        item = store.get(name)
+        count = len(store.runs(item.name))
+        if not yes:
+            if not sys.stdin.isatty():
+                raise click.UsageError(f"add --yes to delete {item.name!r} without being asked")
+            question = (
+                f"Delete the saved query {item.name!r} and its {count:,} run"
+                f"{'' if count == 1 else 's'}? `morgue saved restore` brings it back for 30 days"
+            )
+            if not click.confirm(question, err=True):
+                raise click.ClickException(f"{item.name!r} was not deleted")
+        store.delete(item.name)
+    click.echo(f"deleted {item.name!r}; `morgue saved restore {item.slug}` brings it back")
+
+
+@saved.command("restore")
+@click.argument("name")
+@db_option
+def saved_restore(name, db_path) -> None:
+    """Bring back a saved query deleted in the last 30 days, with its history."""
+    with open_store(db_path) as store:
+        item = store.restore(name)
+    click.echo(f"restored {item.name!r}")
 
 
 @saved.command("export")
@@ -259,12 +332,12 @@ def saved_delete(name, db_path) -> None:
 @index_option
 @db_option
 def saved_export(name, fmt, output, index_dir, db_path) -> None:
-    """Every hit (not a page), in the saved sort order, with a `new` flag against the last run."""
+    """Every hit (not a page), in the saved sort order, with a `new` flag: new or changed in the
+    last run."""
     with open_store(db_path) as store, open_engine(resolve_index(index_dir)) as engine:
         item = store.get(name)
-        new_ids, changed_ids = store.changes_now(item, engine)
         counter = RowCounter()
-        rows = counter.wrap(export_rows(engine, item.request(), new_ids | changed_ids))
+        rows = counter.wrap(export_rows(engine, item.paged(), store.last_changes(item).marked))
         write_chunks(chunks(rows, fmt), output)
     if output:
         click.echo(f"wrote {counter.count:,} hits to {output}", err=True)
@@ -275,7 +348,7 @@ def saved_export(name, fmt, output, index_dir, db_path) -> None:
 def saved_dump(db_path) -> None:
     """Print every saved query (with versions) as JSON, for `morgue saved load` elsewhere."""
     with open_store(db_path) as store:
-        click.echo(json.dumps(store.dump(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(dump(store), indent=2, ensure_ascii=False))
 
 
 @saved.command("load")
@@ -288,5 +361,5 @@ def saved_load(file, db_path) -> None:
     except json.JSONDecodeError as exc:
         raise click.UsageError(f"{file.name}: not JSON ({exc})") from None
     with open_store(db_path) as store:
-        added, skipped = store.load(document)
+        added, skipped = load(store, document)
     click.echo(f"loaded {added} saved queries, skipped {skipped} whose names exist")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import calendar
 import time
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 
 from search.engines import Engine
@@ -68,6 +70,22 @@ def search(engine: Engine, request: SearchRequest) -> SearchResults:
         date_granularity=granularity,
         took_ms=(time.perf_counter() - started) * 1000,
     )
+
+
+def match_keys(engine: Engine, request: SearchRequest) -> dict[str, str]:
+    """Id -> content hash of every match of ``request`` (pagination ignored): what a saved-query
+    run records."""
+    validate(replace(request, page=1))
+    return engine.match_keys(build_query(request.query, request.mode), request)
+
+
+def iter_hits(engine: Engine, request: SearchRequest) -> Iterator[Hit]:
+    """Every hit of ``request`` in its sort order, pagination ignored, read lazily: what exports
+    stream and what a saved run lists with ``--all``."""
+    validate(replace(request, page=1))
+    node = build_query(request.query, request.mode)
+    for match in engine.iter_hits(node, request):
+        yield to_hit(match.article, match.score, node, request.snippet_chars)
 
 
 def to_hit(article, score, node: Node, snippet_chars: int = 240) -> Hit:

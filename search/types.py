@@ -6,7 +6,8 @@ front end decides how to mark it up and escaping happens in one place per front 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import typing
+from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 
 SORTS = ("relevance", "newest", "oldest")
@@ -25,6 +26,40 @@ class SearchRequest:
     page_size: int = 10
     snippet_chars: int = 240
     mode: str = "auto"  # all | any | auto (see search.modes)
+
+    def to_dict(self) -> dict:
+        """Every field but the page, as JSON-ready values: what a saved query stores, so a field
+        added here later is saved with it instead of being lost (as ``mode`` once was)."""
+        data = asdict(self)
+        for name in PAGING_FIELDS:
+            data.pop(name)
+        for name, value in data.items():
+            if isinstance(value, date):
+                data[name] = value.isoformat()
+            elif isinstance(value, tuple):
+                data[name] = list(value)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SearchRequest:
+        """The inverse of ``to_dict``; unknown keys (from a newer Morgue) are ignored and
+        missing ones take their defaults."""
+        hints = typing.get_type_hints(cls)
+        values = {}
+        for f in fields(cls):
+            if f.name not in data or f.name in PAGING_FIELDS:
+                continue
+            value, kind = data[f.name], str(hints[f.name])
+            if value is not None and "date" in kind:
+                value = date.fromisoformat(value)
+            elif value is not None and "tuple" in kind:
+                value = tuple(value)
+            values[f.name] = value
+        return cls(**values)
+
+
+# Which page of the results a request shows: not part of what a saved query searches for.
+PAGING_FIELDS = ("page", "page_size")
 
 
 @dataclass(frozen=True)
@@ -95,4 +130,4 @@ class IndexStats:
     schema_version: str
     last_indexed: datetime | None = None
     generation: int = 0  # increases with every commit: tells two index states apart
-    extra: dict = field(default_factory=dict)
+    index_id: str | None = None  # the archive's identity (morgue.json), kept across rebuilds

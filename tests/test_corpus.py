@@ -86,15 +86,11 @@ def test_saved_query_sees_the_second_half_of_reuters_as_new(tmp_path):
     with SavedStore(tmp_path / "saved.sqlite3") as store:
         store.add("oil", "oil AND price*")
         with open_engine(index) as engine:
-            before = set(
-                engine.match_keys(parse_query("oil AND price*"), store.get("oil").request())
-            )
+            before = set(engine.match_keys(parse_query("oil AND price*"), store.get("oil").request))
             assert store.run("oil", engine).run.total == len(before)
         update_index(index, [second])
         with open_engine(index) as engine:
-            after = set(
-                engine.match_keys(parse_query("oil AND price*"), store.get("oil").request())
-            )
+            after = set(engine.match_keys(parse_query("oil AND price*"), store.get("oil").request))
             report = store.run("oil", engine, new_only=True)
             assert report.run.new == len(after - before) > 100
             assert {h.id for h in report.hits} == after - before
@@ -103,7 +99,7 @@ def test_saved_query_sees_the_second_half_of_reuters_as_new(tmp_path):
                     io.StringIO(
                         "".join(
                             chunks(
-                                export_rows(engine, store.get("oil").request(), report.new_ids),
+                                export_rows(engine, store.get("oil").request, report.new_ids),
                                 "csv",
                             )
                         )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from search.engines import open_engine
+from search.engines import create_engine, open_engine
 from search.engines.base import META_FILE
 from search.errors import IndexLockedError, IndexNotFoundError, MorgueError, SchemaMismatchError
 from search.indexer import update_index
@@ -257,7 +257,7 @@ def test_an_open_engine_counts_right_across_merges(tmp_path, engine_name):
     """Commits by another writer, enough of them for the engine to merge segments: an engine
     that stays open must count what a freshly opened one counts, after every commit."""
     index = tmp_path / "index"
-    with open_empty_engine(index) as reader:
+    with open_empty_engine(index, engine_name) as reader:
         for batch in range(1, 16):
             source = write_jsonl(
                 tmp_path / f"b{batch}.jsonl",
@@ -275,8 +275,6 @@ def test_an_open_engine_counts_right_across_merges(tmp_path, engine_name):
             assert reader.stats().articles == 10 * batch
 
 
-def open_empty_engine(index):
-    source = index.parent / "start.jsonl"
-    source.write_text("", encoding="utf-8")
-    update_index(index, [source])
+def open_empty_engine(index, engine_name):
+    create_engine(index, engine_name).close()
     return open_engine(index)

@@ -12,7 +12,7 @@ import pytest
 from search.engines import open_engine
 from search.errors import IngestError
 from search.indexer import update_index
-from search.ingest import InputFile, detect_format, iter_input_files, read_records
+from search.ingest import InputFile, Skipped, detect_format, iter_input_files, read_records
 from search.searching import search
 from search.types import SearchRequest
 
@@ -206,8 +206,11 @@ def test_folders_are_walked_in_order_skipping_hidden_and_unknown(tmp_path):
     (tmp_path / "1.jsonl").write_text('{"title": "one", "body": "1"}\n', encoding="utf-8")
     (tmp_path / ".hidden.txt").write_text("x", encoding="utf-8")
     (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8")
-    found = [str(f.path.relative_to(tmp_path)) for f in iter_input_files([tmp_path])]
+    items = list(iter_input_files([tmp_path]))
+    found = [str(f.path.relative_to(tmp_path)) for f in items if isinstance(f, InputFile)]
     assert found == ["1.jsonl", "b/2.txt"]
+    skipped = [str(s) for s in items if isinstance(s, Skipped)]  # hidden files: not even that
+    assert skipped == [f"{tmp_path / 'photo.jpg'}: skipped: not an article format (.jpg)"]
     (missing,) = list(iter_input_files([tmp_path / "nope"]))
     assert str(missing) == f"{tmp_path / 'nope'}: no such file or folder"
 

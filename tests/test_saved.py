@@ -19,7 +19,8 @@ from search.export import chunks, export_rows, neutralise
 from search.indexer import update_index
 from search.query import parse_query
 from search.saved import SavedQueryError, SavedStore, decode_keys, encode_keys
-from search.saved_schema import MIGRATIONS, SCHEMA_VERSION, migrate
+from search.saved.schema import MIGRATIONS, SCHEMA_VERSION, migrate
+from search.saved.transfer import dump, load
 from search.searching import search
 from tests.conftest import DATA, REUTERS_SLICE
 
@@ -86,7 +87,19 @@ def test_edit_keeps_versions_and_delete_removes_history(store):
     ]
     store.delete("oil-prices")
     assert store.list() == []
-    assert store.db.execute("SELECT COUNT(*) FROM query_version").fetchone()[0] == 0
+    assert [d.name for d in store.deleted()] == ["Oil prices"]
+    store.add("Oil prices", "something else")  # the name is free at once
+    with pytest.raises(SavedQueryError, match="exists; rename it before restoring"):
+        store.restore("Oil prices")
+    store.delete("Oil prices")
+    restored = store.restore("oil-prices")  # the most recently deleted one
+    assert restored.query == "something else"
+    store.edit("Oil prices", new_name="Other")
+    first = store.restore("Oil prices")
+    assert [(v.version, v.query) for v in store.versions(first.slug)] == [
+        (1, "oil"),
+        (2, "oil AND price*"),
+    ]
 
 
 def test_new_since_last_run_after_indexing_more(tmp_path, store, halves):
@@ -95,14 +108,14 @@ def test_new_since_last_run_after_indexing_more(tmp_path, store, halves):
     update_index(index, [first])
     store.add("cocoa", "cocoa")
     with open_engine(index) as engine:
-        before = set(engine.match_keys(parse_query("cocoa"), store.get("cocoa").request()))
+        before = set(engine.match_keys(parse_query("cocoa"), store.get("cocoa").request))
         baseline = store.run("cocoa", engine)
     assert baseline.first
     assert baseline.run.total == len(before)
     assert baseline.run.new == 0
     update_index(index, [second])
     with open_engine(index) as engine:
-        after = set(engine.match_keys(parse_query("cocoa"), store.get("cocoa").request()))
+        after = set(engine.match_keys(parse_query("cocoa"), store.get("cocoa").request))
         report = store.run("cocoa", engine, new_only=True)
         assert len(after) > len(before)
         assert report.run.new == len(after - before)
@@ -256,14 +269,14 @@ def test_a_failing_migration_leaves_the_old_version_intact(tmp_path):
 def test_dump_and_load_move_queries_between_databases(tmp_path, store):
     store.add("oil", "oil AND price*", sources=["Reuters"], notes="n")
     store.edit("oil", query="oil AND pric*")
-    document = json.loads(json.dumps(store.dump()))
+    document = json.loads(json.dumps(dump(store)))
     with SavedStore(tmp_path / "other.sqlite3") as other:
-        assert other.load(document) == (1, 0)
-        assert other.load(document) == (0, 1)
+        assert load(other, document) == (1, 0)
+        assert load(other, document) == (0, 1)
         moved = other.get("oil")
         assert (moved.query, moved.sources, moved.notes) == ("oil AND pric*", ("Reuters",), "n")
         with pytest.raises(SavedQueryError, match="not a Morgue saved-queries file"):
-            other.load({"queries": []})
+            load(other, {"queries": []})
 
 
 @pytest.fixture
@@ -318,10 +331,18 @@ def test_cli_saved_flow(morgue, tmp_path, halves):
     dump.write_text(out, encoding="utf-8")
     status, out, _ = morgue("saved", "load", dump, "--db", tmp_path / "other.sqlite3")
     assert out.strip() == "loaded 1 saved queries, skipped 0 whose names exist"
-    assert morgue("saved", "delete", "oil", "--db", db)[0] == ExitStatus.OK
+    status, _, err = morgue("saved", "delete", "oil", "--db", db)  # no terminal to ask on
+    assert status == ExitStatus.USAGE
+    assert "add --yes to delete 'oil' without being asked" in err
+    assert morgue("saved", "delete", "oil", "--yes", "--db", db)[0] == ExitStatus.OK
     status, _, err = morgue("saved", "show", "oil", "--db", db)
     assert status == ExitStatus.ERROR
     assert err.strip() == "morgue: error: no saved query named 'oil'"
+    status, out, _ = morgue("saved", "list", "--deleted", "--db", db)
+    assert out.startswith("oil ")
+    assert morgue("saved", "restore", "oil", "--db", db)[0] == ExitStatus.OK
+    status, out, _ = morgue("saved", "show", "oil", "--db", db)
+    assert out.count(" hits ") == 2  # its runs came back with it
 
 
 def test_cli_search_export(morgue, slice_index, tmp_path):

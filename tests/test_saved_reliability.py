@@ -47,7 +47,7 @@ print("errors", errors, flush=True)
 
 MIGRATION_KILL_SCRIPT = """
 import os, signal, sqlite3, sys
-from search.saved_schema import migrate
+from search.saved.schema import migrate
 
 class Dies(sqlite3.Connection):
     def execute(self, sql, *args):

@@ -15,6 +15,12 @@ def search_url(request, **changes) -> str:
     return url_for("pages.search", **query_args(request, **changes))
 
 
+def state_args(request, **changes) -> dict:
+    """The URL parameters of a search's state, for hidden form fields and download links: every
+    field (the mode too), so a form built from it cannot drop one."""
+    return query_args(request, **changes)
+
+
 def without_source(request, source: str) -> str:
     return search_url(request, sources=tuple(s for s in request.sources if s != source))
 
@@ -37,7 +43,10 @@ def init_app(app: Flask) -> None:
         thousands=lambda n: f"{n:,}",
     )
     app.jinja_env.globals.update(
-        search_url=search_url, without_source=without_source, toggle_source=toggle_source
+        search_url=search_url,
+        without_source=without_source,
+        toggle_source=toggle_source,
+        state_args=state_args,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

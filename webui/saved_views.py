@@ -16,6 +16,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     g,
     redirect,
     render_template,
@@ -26,8 +27,9 @@ from flask import (
 
 from search.errors import InvalidRequestError, QuerySyntaxError
 from search.export import FORMATS, chunks, export_rows
+from search.modes import MODES
 from search.query import MAX_QUERY_CHARS
-from search.saved import SavedQueryError, SavedStore, slugify
+from search.saved import IndexChangedError, SavedQueryError, SavedStore, slugify
 from search.searching import search as run_search
 from search.types import SORTS
 from webui.app import engine, settings
@@ -74,7 +76,9 @@ def sparkline(totals: list[int], width: int = 160, height: int = 32) -> str | No
 
 @bp.get("/saved")
 def saved_list(error: str | None = None, status: int = 200):
-    return render_template("saved/list.html", items=store().list(), error=error), status
+    return render_template(
+        "saved/list.html", items=store().list(), deleted=store().deleted(), error=error
+    ), status
 
 
 @bp.post("/saved")
@@ -83,15 +87,7 @@ def saved_create():
     try:
         search_request = request_from_args(form)
         name = form.get("name", "").strip() or search_request.query[:60] or "saved search"
-        item = store().add(
-            name,
-            search_request.query,
-            sources=search_request.sources,
-            date_from=search_request.date_from,
-            date_to=search_request.date_to,
-            sort=search_request.sort,
-            notes=form.get("notes", "").strip()[:5000],
-        )
+        item = store().add(name, search_request, notes=form.get("notes", "").strip()[:5000])
     except (SavedQueryError, QuerySyntaxError, InvalidRequestError) as exc:
         return saved_list(error=str(exc), status=400)
     return redirect(url_for("saved.saved_detail", slug=item.slug), code=303)
@@ -99,19 +95,23 @@ def saved_create():
 
 @bp.get("/saved/<slug>")
 def saved_detail(slug: str):
+    """The saved search's current results, with the hits its latest run found new or changed
+    marked: the same run, and the same counts, as /saved, `morgue saved run` and its JSON."""
     item = get_saved(slug)
     raw_page = request.args.get("page", "1")
     page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) <= 10_000 else 1
-    results = run_search(engine(), item.request(page, settings().page_size))
-    new_ids, changed_ids = store().changes_now(item, engine())
+    results = run_search(engine(), item.paged(page, settings().page_size))
+    changes = store().last_changes(item)
     runs = store().runs(item.slug)
     return render_template(
         "saved/detail.html",
         item=item,
         results=results,
-        req=item.request(page),
-        new_ids=new_ids,
-        changed_ids=changed_ids,
+        req=item.paged(page),
+        new_ids=changes.new,
+        changed_ids=changes.changed,
+        archive_changed=store().archive_changed_since_last_run(item, engine()),
+        elsewhere=store().last_ran_elsewhere(item, engine()),
         runs=runs,
         versions=store().versions(item.slug),
         spark=sparkline([r.total for r in runs]),
@@ -122,7 +122,27 @@ def saved_detail(slug: str):
 @bp.post("/saved/<slug>/run")
 def saved_run(slug: str):
     item = get_saved(slug)
-    store().run(item.slug, engine())
+    try:
+        report = store().run(
+            item.slug, engine(), index_changed=request.form.get("index_changed") == "1"
+        )
+    except IndexChangedError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("saved.saved_detail", slug=item.slug), code=303)
+    run = report.run
+    when = run.run_at.strftime("%Y-%m-%d %H:%M:%S")
+    if report.first:
+        flash(f"Ran at {when}: {run.total:,} hits, the baseline for what is new next time.")
+    elif not report.recorded:
+        flash(
+            f"Nothing has changed in the archive since the last run ({when}): "
+            f"{run.total:,} hits, {run.new:,} new, {run.changed:,} updated, {run.gone:,} gone."
+        )
+    else:
+        flash(
+            f"Ran at {when}: {run.total:,} hits, {run.new:,} new, {run.changed:,} updated, "
+            f"{run.gone:,} gone since the run before."
+        )
     return redirect(url_for("saved.saved_detail", slug=item.slug), code=303)
 
 
@@ -138,27 +158,46 @@ def saved_edit(slug: str):
             item = store().edit(
                 item.slug,
                 new_name=form.get("name", item.name),
-                query=search_request.query,
-                sources=sources,
-                date_from=search_request.date_from,
-                date_to=search_request.date_to,
-                sort=search_request.sort,
                 notes=form.get("notes", "").strip()[:5000],
+                request=replace(search_request, sources=sources),
             )
             return redirect(url_for("saved.saved_detail", slug=item.slug), code=303)
         except (SavedQueryError, QuerySyntaxError, InvalidRequestError) as exc:
             error = str(exc)
     status = 400 if error else 200
     return render_template(
-        "saved/edit.html", item=item, error=error, sorts=SORTS, max_query_chars=MAX_QUERY_CHARS
+        "saved/edit.html",
+        item=item,
+        error=error,
+        sorts=SORTS,
+        modes=MODES,
+        max_query_chars=MAX_QUERY_CHARS,
     ), status
+
+
+@bp.get("/saved/<slug>/delete")
+def saved_delete_confirm(slug: str):
+    """Deleting asks first, and says how to get it back."""
+    item = get_saved(slug)
+    return render_template("saved/delete.html", item=item, runs=store().runs(item.slug))
 
 
 @bp.post("/saved/<slug>/delete")
 def saved_delete(slug: str):
     item = get_saved(slug)
     store().delete(item.slug)
+    flash(f"Deleted {item.name!r}. It can be restored below for 30 days.")
     return redirect(url_for("saved.saved_list"), code=303)
+
+
+@bp.post("/saved/restore")
+def saved_restore():
+    try:
+        item = store().restore(request.form.get("name", ""))
+    except SavedQueryError as exc:
+        return saved_list(error=str(exc), status=400)
+    flash(f"Restored {item.name!r} with its history.")
+    return redirect(url_for("saved.saved_detail", slug=item.slug), code=303)
 
 
 def _download(rows, fmt: str, filename: str) -> Response:
@@ -172,8 +211,7 @@ def saved_export(slug: str, fmt: str):
     if fmt not in FORMATS:
         abort(404)
     item = get_saved(slug)
-    new_ids, changed_ids = store().changes_now(item, engine())
-    rows = export_rows(engine(), item.request(), new_ids | changed_ids)
+    rows = export_rows(engine(), item.paged(), store().last_changes(item).marked)
     return _download(rows, fmt, f"{item.slug}.{fmt}")
 
 
@@ -200,7 +238,7 @@ def search_export(fmt: str):
 @bp.get("/saved/<slug>/feed.atom")
 def saved_feed(slug: str):
     item = get_saved(slug)
-    results = run_search(engine(), replace(item.request(1, FEED_ENTRIES), sort="newest"))
+    results = run_search(engine(), replace(item.paged(1, FEED_ENTRIES), sort="newest"))
     updated = item.last_run.run_at if item.last_run else item.updated_at
     body = render_template(
         "saved/feed.atom.xml",

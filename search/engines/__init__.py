@@ -48,6 +48,7 @@ def open_engine(path) -> Engine:
     return _engine_class(meta.get("engine", DEFAULT_ENGINE)).open(path)
 
 
-def create_engine(path, engine: str = DEFAULT_ENGINE) -> Engine:
-    """Create a new, empty index (replacing nothing: the caller clears a folder it rebuilds)."""
-    return _engine_class(engine).create(path)
+def create_engine(path, engine: str = DEFAULT_ENGINE, index_id: str | None = None) -> Engine:
+    """Create a new, empty index (replacing nothing: the caller clears a folder it rebuilds);
+    ``index_id`` carries an archive's identity over to its rebuild."""
+    return _engine_class(engine).create(path, index_id=index_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -147,9 +148,18 @@ def read_meta(path: Path) -> dict:
         ) from None
 
 
-def write_meta(path: Path, engine: str) -> None:
-    """Write ``morgue.json`` atomically: a crash leaves the old file or the new, never half."""
-    payload = json.dumps({"engine": engine, "schema_version": SCHEMA_VERSION}, indent=2)
+def write_meta(path: Path, engine: str, index_id: str | None = None) -> None:
+    """Write ``morgue.json`` atomically: a crash leaves the old file or the new, never half.
+
+    ``index_id`` names this archive for saved-query runs, which compare with earlier runs only
+    on the same archive: made once, kept across ``reindex --rebuild`` (same archive, rebuilt).
+    """
+    document = {
+        "engine": engine,
+        "schema_version": SCHEMA_VERSION,
+        "index_id": index_id or uuid.uuid4().hex,
+    }
+    payload = json.dumps(document, indent=2)
     fd, tmp = tempfile.mkstemp(dir=path, prefix=".morgue-", suffix=".json")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -174,6 +184,11 @@ def fsync_folder(path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def meta_index_id(path: Path) -> str | None:
+    """The archive's own id from ``morgue.json`` (None for an index made before ids existed)."""
+    return read_meta(path).get("index_id")
 
 
 def check_meta(path: Path, engine: str) -> dict:

@@ -40,6 +40,7 @@ from search.engines.base import (
     MatchedArticle,
     check_meta,
     folder_size,
+    meta_index_id,
     write_meta,
 )
 from search.engines.tantivy_schema import (
@@ -151,10 +152,10 @@ class TantivyEngine(Engine):
         return cls(path, index)
 
     @classmethod
-    def create(cls, path) -> TantivyEngine:
+    def create(cls, path, index_id: str | None = None) -> TantivyEngine:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        write_meta(path, ENGINE_NAME)
+        write_meta(path, ENGINE_NAME, index_id)
         index = tantivy.Index(build_schema(), path=str(path), reuse=False)
         return cls(path, index)
 
@@ -324,7 +325,7 @@ class TantivyEngine(Engine):
             schema_version=SCHEMA_VERSION,
             last_indexed=last_indexed,
             generation=int(meta.get("opstamp", 0)),
-            extra={"segments": searcher.num_segments},
+            index_id=meta_index_id(self.path),
         )
 
     # -------------------------------------------------------------------------------- searching

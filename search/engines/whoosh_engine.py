@@ -39,6 +39,7 @@ from search.engines.base import (
     MatchedArticle,
     check_meta,
     folder_size,
+    meta_index_id,
     write_meta,
 )
 from search.engines.whoosh_docsets import DocSets, term_docs
@@ -222,10 +223,12 @@ class WhooshEngine(Engine):
         return cls(path, ix)
 
     @classmethod
-    def create(cls, path, storage: FileStorage | None = None) -> WhooshEngine:
+    def create(
+        cls, path, storage: FileStorage | None = None, index_id: str | None = None
+    ) -> WhooshEngine:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        write_meta(path, ENGINE_NAME)
+        write_meta(path, ENGINE_NAME, index_id)
         ix = create_index(storage or DurableFileStorage(str(path)), build_schema())
         return cls(path, ix)
 
@@ -343,15 +346,17 @@ class WhooshEngine(Engine):
         sources: Counter[str] = Counter()
         if not reader.doc_count():
             return IndexStats(
-                str(self.path),
-                ENGINE_NAME,
-                0,
-                [],
-                None,
-                None,
-                0,
-                folder_size(self.path),
-                SCHEMA_VERSION,
+                path=str(self.path),
+                engine=ENGINE_NAME,
+                articles=0,
+                sources=[],
+                first_date=None,
+                last_date=None,
+                undated=0,
+                size_bytes=folder_size(self.path),
+                schema_version=SCHEMA_VERSION,
+                generation=self._ix.latest_generation(),
+                index_id=meta_index_id(self.path),
             )
         columns = self._columns_for(reader)  # the same snapshot searches count over
         codes = Counter(columns.source_codes[n] for n in columns.live)
@@ -379,9 +384,7 @@ class WhooshEngine(Engine):
             schema_version=SCHEMA_VERSION,
             last_indexed=last_indexed,
             generation=latest,
-            extra={
-                "segments": len(reader.leaf_readers()) if hasattr(reader, "leaf_readers") else 1
-            },
+            index_id=meta_index_id(self.path),
         )
 
     # -------------------------------------------------------------------------------- searching

@@ -1,5 +1,9 @@
 """The saved-queries database schema, as numbered migrations recorded in ``PRAGMA user_version``.
 
+Version 3 keeps each saved query's whole search request as JSON (``request``; the older columns
+stay filled for people reading the database), soft-deleted queries, and the archive each run ran
+on (``index_path``, ``index_id``).
+
 Each migration runs in one transaction together with its version bump, so a migration killed
 midway leaves the database at the previous version, intact. Add a migration; never edit one that
 has shipped (the migration test opens a database made by version 1).
@@ -69,6 +73,23 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE run ADD COLUMN index_schema TEXT;
         ALTER TABLE run ADD COLUMN index_updated TEXT;
         ALTER TABLE run ADD COLUMN index_generation INTEGER;
+        """,
+    ),
+    (
+        3,
+        """
+        ALTER TABLE saved_query ADD COLUMN request TEXT NOT NULL DEFAULT '{}';
+        UPDATE saved_query SET request = json_object(
+            'query', query, 'sources', json(sources), 'date_from', date_from,
+            'date_to', date_to, 'sort', sort);
+        ALTER TABLE query_version ADD COLUMN request TEXT NOT NULL DEFAULT '{}';
+        UPDATE query_version SET request = json_object(
+            'query', query, 'sources', json(sources), 'date_from', date_from,
+            'date_to', date_to, 'sort', sort);
+        ALTER TABLE saved_query ADD COLUMN deleted_at TEXT;
+        ALTER TABLE saved_query ADD COLUMN deleted_name TEXT;
+        ALTER TABLE run ADD COLUMN index_path TEXT;
+        ALTER TABLE run ADD COLUMN index_id TEXT;
         """,
     ),
 ]
