@@ -8,6 +8,7 @@ facets and the date histogram, and cut a snippet per hit; nothing here knows whi
 from __future__ import annotations
 
 import calendar
+import difflib
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -58,6 +59,7 @@ def search(engine: Engine, request: SearchRequest) -> SearchResults:
     hits = [to_hit(m.article, m.score, node, request.snippet_chars) for m in found.hits]
     granularity, buckets = date_histogram(found.day_counts)
     facets = sorted(found.source_counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+    warnings = unknown_sources(engine, request.sources) if request.sources else []
     return SearchResults(
         query=request.query,
         total=found.total,
@@ -69,7 +71,22 @@ def search(engine: Engine, request: SearchRequest) -> SearchResults:
         date_facets=buckets,
         date_granularity=granularity,
         took_ms=(time.perf_counter() - started) * 1000,
+        warnings=warnings,
     )
+
+
+def unknown_sources(engine: Engine, sources: tuple[str, ...]) -> list[str]:
+    """A warning for each filter value no article has ("Reutres"), with the closest outlet the
+    archive does have: an unknown source is allowed, but silence would look like no coverage."""
+    known = {f.value.casefold(): f.value for f in engine.stats().sources}
+    warnings = []
+    for source in sources:
+        if source.casefold() in known:
+            continue
+        close = difflib.get_close_matches(source.casefold(), list(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {known[close[0]]}?" if close else ""
+        warnings.append(f"no articles from source {source}{hint}")
+    return warnings
 
 
 def match_keys(engine: Engine, request: SearchRequest) -> dict[str, str]:

@@ -30,6 +30,7 @@ def results_to_dict(results: SearchResults) -> dict:
             "source": [{"value": f.value, "count": f.count} for f in results.source_facets],
             "date": [{"bucket": b.bucket, "count": b.count} for b in results.date_facets],
         },
+        "warnings": list(results.warnings),
     }
 
 

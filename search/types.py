@@ -7,7 +7,7 @@ front end decides how to mark it up and escaping happens in one place per front 
 from __future__ import annotations
 
 import typing
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 
 SORTS = ("relevance", "newest", "oldest")
@@ -111,6 +111,7 @@ class SearchResults:
     date_facets: list[DateBucket]
     date_granularity: str  # "day", "month" or "year"
     took_ms: float = 0.0
+    warnings: list[str] = field(default_factory=list)  # for the reader: "no articles from ..."
 
     @property
     def pages(self) -> int:

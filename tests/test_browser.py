@@ -144,6 +144,40 @@ def test_phone_width_has_no_horizontal_scroll(server, browser):
     assert overflow <= 0
 
 
+def test_on_a_phone_the_results_come_before_the_filters(server, browser):
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(server + "/search?q=oil+prices")
+    first_hit = page.locator("li.hit").first.bounding_box()
+    filters = page.locator("#filters").bounding_box()
+    assert first_hit["y"] < 800  # a result on the first screen
+    assert first_hit["y"] < filters["y"]
+    page.click(".to-filters a")  # and the filters one tap away
+    page.wait_for_function("location.hash === '#filters'")
+    assert 0 <= page.locator("#filters").bounding_box()["y"] < 800  # now on screen
+    context.close()
+
+
+def test_run_now_says_what_it_did_and_delete_asks_first(server, page):
+    page.goto(server + "/search?q=cocoa")
+    page.click("details.save summary")
+    page.fill("#save-name", "Cocoa check")
+    page.click("details.save button[type=submit]")
+    page.wait_for_selector("#saved-name")
+    page.click("text=Run now")
+    page.wait_for_selector(".flash")
+    assert "the baseline for what is new" in page.inner_text(".flash")
+    page.click("text=Delete…")
+    page.wait_for_selector("#delete-title")
+    assert "30 days" in page.inner_text(".delete-saved")
+    page.click(".delete-saved button.danger")
+    page.wait_for_selector(".flash")
+    assert "Deleted 'Cocoa check'" in page.inner_text(".flash")
+    page.click(".deleted button")
+    page.wait_for_selector("#saved-name")
+    assert page.inner_text("#saved-name") == "Cocoa check"
+
+
 def test_malformed_query_shows_the_message(server, page):
     page.goto(server + "/")
     page.fill("#q", '"unbalanced (AND')

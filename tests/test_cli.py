@@ -41,7 +41,7 @@ def test_reindex_summary_and_json_search_on_seeds(morgue, tmp_path, seeds_copy):
     status, out, _ = morgue("search", "deputize IRS agents", "--json", "--index", index)
     assert status == ExitStatus.OK
     document = json.loads(out)
-    assert set(document) == {"query", "total", "page", "hits", "facets"}
+    assert set(document) == {"query", "total", "page", "hits", "facets", "warnings"}
     assert document["query"] == "deputize IRS agents"
     assert document["total"] == 2
     assert document["page"] == 1

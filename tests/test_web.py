@@ -247,7 +247,7 @@ def test_api_search_matches_the_cli_document(client, web_index, capsys):
     from_cli = json.loads(capsys.readouterr().out)
     from_api = client.get("/api/search?q=deputize&source=Reuters").get_json()
     assert from_api == from_cli
-    assert list(from_api) == ["query", "total", "page", "hits", "facets"]
+    assert list(from_api) == ["query", "total", "page", "hits", "facets", "warnings"]
 
 
 def test_api_errors_have_one_shape(client):

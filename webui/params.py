@@ -1,7 +1,8 @@
 """Reading a search from the URL: every state of the search page lives in its query string.
 
-``q``, ``source`` (repeatable), ``from``, ``to``, ``sort`` and ``page`` mean the same on the HTML
-pages and in the JSON API. Bad values raise ``InvalidRequestError`` with a message for the user.
+``q``, ``source`` (repeatable), ``from``, ``to``, ``sort``, ``mode``, ``page`` and ``limit`` (hits
+per page, at most 100) mean the same on the HTML pages and in the JSON API. Bad values raise
+``InvalidRequestError`` with a message for the user.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from search.errors import InvalidRequestError, QuerySyntaxError
 from search.modes import MODES
 from search.query import MAX_QUERY_CHARS, date_bound
-from search.types import MAX_PAGE, SORTS, SearchRequest
+from search.types import MAX_PAGE, MAX_PAGE_SIZE, SORTS, SearchRequest
 
 MAX_SOURCES = 20
 MAX_SOURCE_CHARS = 200
@@ -46,6 +47,11 @@ def request_from_args(args: MultiDict, page_size: int = 10) -> SearchRequest:
     raw_page = args.get("page", "1") or "1"
     if not raw_page.isdigit() or not 1 <= int(raw_page) <= MAX_PAGE:
         raise InvalidRequestError(f"page must be a whole number from 1 to {MAX_PAGE:,}")
+    raw_limit = args.get("limit", "") or str(page_size)
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_PAGE_SIZE:
+        raise InvalidRequestError(
+            f"limit must be a whole number from 1 to {MAX_PAGE_SIZE} (hits per page)"
+        )
     request = SearchRequest(
         query=query,
         sources=sources,
@@ -53,7 +59,7 @@ def request_from_args(args: MultiDict, page_size: int = 10) -> SearchRequest:
         date_to=_day(args.get("to", ""), True, "to"),
         sort=sort,
         page=int(raw_page),
-        page_size=page_size,
+        page_size=int(raw_limit),
         mode=mode,
     )
     if request.date_from and request.date_to and request.date_from > request.date_to:
@@ -79,4 +85,6 @@ def query_args(request: SearchRequest, **changes) -> dict:
         args["page"] = request.page
     if request.mode != "auto":
         args["mode"] = request.mode
+    if request.page_size != SearchRequest.page_size:
+        args["limit"] = request.page_size
     return args

@@ -13,6 +13,7 @@ HEIGHT = 120
 LABEL_SPACE = 18
 GAP = 1
 MAX_BAR_WIDTH = 48  # a handful of buckets should not become slabs
+LABEL_CHAR_WIDTH = 6.5  # px per character of an 11px axis label, a little generous
 
 
 @dataclass(frozen=True)
@@ -28,14 +29,32 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class Label:
+    x: float
+    text: str
+    anchor: str  # SVG text-anchor: "middle", or "start"/"end" where the middle would be clipped
+
+
+@dataclass(frozen=True)
 class Timeline:
     bars: list[Bar]
-    labels: list[tuple[float, str]]  # x position and text of the axis labels
+    labels: list[Label]
     width: int = WIDTH
     height: int = HEIGHT
     chart_height: int = HEIGHT - LABEL_SPACE
     granularity: str = "month"
     peak: int = 0
+
+
+def axis_label(x: float, text: str) -> Label:
+    """A label centred under its bar, unless that would cut it at an edge of the chart (the first
+    label of a daily timeline once showed as "6-03-01"): then it starts or ends at the edge."""
+    half = len(text) * LABEL_CHAR_WIDTH / 2
+    if x - half < 0:
+        return Label(1.0, text, "start")
+    if x + half > WIDTH:
+        return Label(WIDTH - 1.0, text, "end")
+    return Label(round(x, 2), text, "middle")
 
 
 def build_timeline(
@@ -64,6 +83,6 @@ def build_timeline(
         )
     step = max(1, -(-len(buckets) // max_labels))
     labels = [
-        (round(i * slot + slot / 2, 2), buckets[i].bucket) for i in range(0, len(buckets), step)
+        axis_label(i * slot + slot / 2, buckets[i].bucket) for i in range(0, len(buckets), step)
     ]
     return Timeline(bars, labels, chart_height=chart_height, granularity=granularity, peak=peak)

@@ -82,20 +82,24 @@ def article(article_id: str):
     found = engine().get(article_id)
     if found is None:
         abort(404, description=f"No article has the id {article_id!r}.")
-    query = request.args.get("q", "")[:MAX_QUERY_CHARS]
+    try:  # the search the reader came from, whole: the way back keeps filters, sort, page
+        origin = request_from_args(request.args, settings().page_size)
+    except InvalidRequestError:
+        origin = SearchRequest(query=request.args.get("q", "")[:MAX_QUERY_CHARS])
     title_spans, body_spans = (), ()
-    if query:
+    if origin.query:
         try:
-            node = build_query(query)
+            node = build_query(origin.query, origin.mode)
             title_spans = find_matches(found.title, node, "title")
             body_spans = find_matches(found.body, node, "body")
         except QuerySyntaxError:
-            query = ""
+            origin = SearchRequest()
     similar = [a for a in engine().more_like(article_id, 5) if a.id != article_id]
     return render_template(
         "article.html",
         article=found,
-        query=query,
+        origin=origin,
+        query=origin.query,
         title_spans=title_spans,
         body_spans=body_spans,
         similar=similar,
