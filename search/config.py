@@ -15,6 +15,7 @@ class Settings:
     index_dir: Path = Path("index")
     seeds_dir: Path = Path("seeds")
     db: Path | None = None  # saved queries; default: in the web app's instance folder
+    instance_path: Path | None = None  # the web app's own files (secret key, saved queries)
     host: str = "127.0.0.1"
     port: int = 5000
     page_size: int = 10
@@ -43,7 +44,7 @@ def load_settings(environ: dict[str, str] | None = None, **overrides) -> Setting
 
 
 def _convert(name: str, raw: str):
-    if name in ("index_dir", "seeds_dir", "db"):
+    if name in ("index_dir", "seeds_dir", "db", "instance_path"):
         return Path(raw).expanduser()
     if name in ("port", "page_size"):
         return int(raw)

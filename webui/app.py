@@ -86,7 +86,8 @@ def trusted_hosts(settings: Settings) -> list[str] | None:
 def create_app(test_config: dict | None = None) -> Flask:
     test_config = dict(test_config or {})
     overrides = test_config.pop("MORGUE_OVERRIDES", {})
-    instance_path = test_config.pop("INSTANCE_PATH", None) or os.environ.get("MORGUE_INSTANCE_PATH")
+    settings = load_settings(**overrides)
+    instance_path = test_config.pop("INSTANCE_PATH", None) or settings.instance_path
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -94,7 +95,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.url_map.merge_slashes = False  # article ids may be URLs ("https://...")
     app.config.from_mapping(
-        MORGUE_SETTINGS=load_settings(**overrides),
+        MORGUE_SETTINGS=settings,
         MAX_CONTENT_LENGTH=1024 * 1024,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
