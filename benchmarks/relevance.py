@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from search.engines import open_engine, whoosh_engine  # noqa: E402
+from search.archive import open_archive, whoosh_engine  # noqa: E402
 from search.evaluation import METRICS, evaluate, load_qrels, load_queries, score  # noqa: E402
 from search.indexer import update_index  # noqa: E402
 from search.ingest import InputFile, read_records  # noqa: E402
@@ -65,7 +65,7 @@ def tantivy_metrics(docs_path: Path, queries: dict, qrels: dict, work: Path) -> 
 
 
 def morgue_metrics(index: Path, queries: dict, qrels: dict, mode: str) -> dict:
-    with open_engine(index) as engine:
+    with open_archive(index) as engine:
         return evaluate(engine, queries, qrels, mode).metrics
 
 

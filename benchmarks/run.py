@@ -26,9 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.peers import Fts5Peer, TantivyPeer  # noqa: E402
 from benchmarks.workload import QUERY_CLASSES, changed_copy, load_docs, make_queries, scaled_corpus  # noqa: E402
-from search.engines import open_engine  # noqa: E402
-from search.query import parse_query  # noqa: E402
-from search.searching import search  # noqa: E402
+from search.archive import open_archive  # noqa: E402
+from search.query.parser import parse_query  # noqa: E402
+from search.searching import run_search  # noqa: E402
 from search.types import SearchRequest  # noqa: E402
 
 INDEX_SCRIPT = (
@@ -113,7 +113,7 @@ def summarise(times: dict[str, list[float]]) -> dict:
 def morgue_queries(index: Path, queries) -> tuple[dict, dict]:
     full: dict[str, list[float]] = {k: [] for k in QUERY_CLASSES}
     engine_only: dict[str, list[float]] = {k: [] for k in QUERY_CLASSES}
-    with open_engine(index) as engine:
+    with open_archive(index) as engine:
         requests = [
             SearchRequest(
                 query=q.morgue_text,
@@ -124,10 +124,10 @@ def morgue_queries(index: Path, queries) -> tuple[dict, dict]:
             for q in queries
         ]
         for request in requests:  # warm-up: caches, first searcher, stemmer memo
-            search(engine, request)
+            run_search(engine, request)
         for query, request in zip(queries, requests, strict=True):
             started = time.perf_counter()
-            search(engine, request)
+            run_search(engine, request)
             full[query.kind].append((time.perf_counter() - started) * 1000)
             node = parse_query(request.query)
             started = time.perf_counter()

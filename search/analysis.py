@@ -1,31 +1,29 @@
-"""Text analysis: how article text and query words become index terms.
+"""Text analysis: how article text and query words become index terms, as plain functions.
 
-The chain, in order: a regex tokenizer (words, with inner dots, apostrophes and ampersands kept so
+The rules, in order: a regex tokenizer (words, with inner dots, apostrophes and ampersands kept so
 "U.S.", "Service's" and "AT&T" stay whole, and "9/11" too), lower case, accent folding, possessive
 "'s" removed, our own English stop list, then NLTK's Snowball English stemmer behind a memo cache.
 
-Why the details matter:
+Every part of Morgue that turns words into terms calls these functions: the indexer (which hands
+engines the terms, space-separated, so every engine holds the same terms at the same positions),
+the query parser and the highlighter. Nothing here knows an engine. Changing what these functions
+produce changes ``ANALYZER_VERSION``, and older indexes then ask for a rebuild instead of silently
+mismatching query and index terms.
 
-* Whoosh pickles the analyzer into the index by import path, so ``stem_english`` and the filter
-  classes must stay at these paths; we also always open indexes with our own schema.
-  Changing what the chain produces changes ``ANALYZER_VERSION``, and old indexes then ask for a
-  rebuild instead of silently mismatching query and index terms.
-* The stop list is ours: NLTK's stop-word corpus needs a download, and ``SnowballStemmer(...,
-  ignore_stopwords=True)`` would need it too.
-* The query parser, the highlighter and the indexer all call ``analyze_terms``/``analyzer()`` so a
-  word is turned into a term one way everywhere.
+The stop list is ours: NLTK's stop-word corpus needs a download, and ``SnowballStemmer(...,
+ignore_stopwords=True)`` would need it too. Accent folding is the standard Unicode one (NFKD, then
+combining marks dropped) plus the Latin letters that do not decompose (ø, ß, æ, ł, đ ...).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from itertools import accumulate
 from typing import NamedTuple
 
 from nltk.stem.snowball import SnowballStemmer
-from whoosh.analysis import Filter, RegexTokenizer
-from whoosh.support.charset import accent_map
 
 ANALYZER_VERSION = "en_stem_v2"
 
@@ -35,6 +33,7 @@ ANALYZER_VERSION = "en_stem_v2"
 # "24/7": split, they matched "March 9, 11 people"). Hyphens split ("COVID-19" is the phrase
 # "covid 19", so "covid" alone finds it too); a leading "@" or "#" is dropped ("#MeToo" -> metoo).
 TOKEN_PATTERN = r"\w+(?:[.'\u2019&]\w+|(?<=\d)/\d+)*"
+NAME_PATTERN = r"\w+"  # author and place names: plain words
 
 # Lucene's English stop set plus a few pronouns and auxiliaries that carry no topic in news text.
 STOP_WORDS = frozenset(
@@ -92,7 +91,13 @@ STOP_WORDS = frozenset(
 
 _snowball = SnowballStemmer("english")
 _TOKEN = re.compile(TOKEN_PATTERN)
+_NAME_TOKEN = re.compile(NAME_PATTERN)
+_TOKEN_SPLIT = re.compile(f"({TOKEN_PATTERN})")
 _ACRONYM = re.compile(r"^(?:[^\W\d_]\.)+[^\W\d_]?$")
+_UNDECOMPOSED = str.maketrans(
+    {"ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th",
+     "ħ": "h", "ı": "i", "ŀ": "l", "\u2019": "'"}
+)  # fmt: skip
 
 
 @lru_cache(maxsize=200_000)
@@ -101,73 +106,22 @@ def stem_english(word: str) -> str:
     return _snowball.stem(word)
 
 
+def fold_accents(text: str) -> str:
+    """ "Café" and "cafe", "Zürich" and "Zurich" as one: decompose, drop the accents."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def normalize_word(word: str) -> str:
-    """One token's lower case, accent folding, possessive and acronym rules (shared by the
-    analyzer and the highlighter's fast path, so the two cannot disagree)."""
+    """One token's lower case, accent folding, possessive and acronym rules."""
     text = word.lower()
     if not text.isascii():
-        text = text.translate(accent_map).replace("\u2019", "'")
+        text = fold_accents(text)
     if "'" in text:
         text = text[:-2] if len(text) > 2 and text.endswith("'s") else text.rstrip("'")
     if "." in text and _ACRONYM.match(text):
         text = text.replace(".", "")
     return text
-
-
-class NormalizeFilter(Filter):
-    """Lower case, accent folding, possessive "'s" and acronym dots, in one pass per token.
-
-    Four filters in one because each Whoosh filter layer costs a generator step per token, and
-    on a news corpus that overhead was larger than the work itself (measured: 2.7 s of 10 s for
-    lower case alone on Reuters-21578). Accent folding runs only on non-ASCII tokens.
-    """
-
-    def __call__(self, tokens):
-        for token in tokens:
-            token.text = normalize_word(token.text)
-            yield token
-
-
-class StemStopFilter(Filter):
-    """Drops stop words and stems the rest with ``stem_english`` (memoised); one layer, not two.
-
-    Positions are renumbered over the kept tokens (as Whoosh's StopFilter does by default), so a
-    quoted phrase with a stop word inside ("deputize the IRS") matches the same text it reads.
-    """
-
-    def __call__(self, tokens):
-        stop = STOP_WORDS
-        stem = stem_english
-        position = 0
-        for token in tokens:
-            text = token.text
-            if text in stop or not text:
-                continue
-            token.text = stem(text)
-            if token.positions:
-                token.pos = position
-                position += 1
-            yield token
-
-
-def analyzer():
-    """The stemming analyzer used for title and body."""
-    return RegexTokenizer(TOKEN_PATTERN) | NormalizeFilter() | StemStopFilter()
-
-
-def plain_analyzer():
-    """The same chain without stop words and stemming: how wildcard patterns are compared."""
-    return RegexTokenizer(TOKEN_PATTERN) | NormalizeFilter()
-
-
-def name_analyzer():
-    """Author and place: lower-cased, accent-folded words, no stemming (names are not verbs)."""
-    return RegexTokenizer(r"\w+") | NormalizeFilter()
-
-
-_ANALYZER = analyzer()
-_NAMES = name_analyzer()
-_PLAIN = plain_analyzer()
 
 
 class TermSpan(NamedTuple):
@@ -182,33 +136,11 @@ class TermSpan(NamedTuple):
     end: int
 
 
-def analyze_terms(text: str) -> list[str]:
-    """The index terms of ``text`` in order (stop words dropped)."""
-    return [t.text for t in _ANALYZER(text)]
-
-
-def analyze_spans(text: str) -> list[TermSpan]:
-    """Terms with positions and character offsets, as the highlighter needs them.
-
-    The same rules as ``analyzer()`` in one plain loop over the shared token -> term cache,
-    without Whoosh's token objects and generator layers: the highlighter runs this over ten
-    article bodies per search. A test checks that both produce the same terms.
-    """
-    spans: list[TermSpan] = []
-    terms = _TEXT_TERMS
-    append = spans.append
-    for match in _TOKEN.finditer(text):
-        term = terms[match.group()]
-        if term:
-            append(TermSpan(term, len(spans), *match.span()))
-    return spans
-
-
 class _TermCache(dict):
     """Token -> index term ("" for a stop word), filled on first sight of each spelling.
 
-    ``index_text`` maps every token through this dict in C (``map(cache.__getitem__, ...)``):
-    news text repeats its vocabulary so much that the per-token cost is one dict lookup.
+    Terms are computed by mapping every token through this dict in C (``map(cache.__getitem__,
+    ...)``): news text repeats its vocabulary so much that the per-token cost is one lookup.
     """
 
     limit = 500_000
@@ -229,10 +161,40 @@ class _TermCache(dict):
 
 _TEXT_TERMS = _TermCache()
 _NAME_TERMS = _TermCache(names=True)
-_NAME_TOKEN = re.compile(r"\w+")
 
 
-_TOKEN_SPLIT = re.compile(f"({TOKEN_PATTERN})")
+def analyze_terms(text: str) -> list[str]:
+    """The index terms of ``text`` in order (stop words dropped): their positions are their
+    places in this list."""
+    return list(filter(None, map(_TEXT_TERMS.__getitem__, _TOKEN.findall(text))))
+
+
+def analyze_names(text: str) -> list[str]:
+    """The terms of an author or place name: folded words, not stemmed (names are not verbs)."""
+    return list(filter(None, map(_NAME_TERMS.__getitem__, _NAME_TOKEN.findall(text))))
+
+
+def index_text(text: str) -> str:
+    """The index terms of ``text`` joined by spaces: what every engine indexes, tokenised on
+    spaces, so all of them hold the very same terms at the same positions."""
+    return " ".join(analyze_terms(text))
+
+
+def index_names(text: str) -> str:
+    """``index_text`` for author and place names."""
+    return " ".join(analyze_names(text))
+
+
+def analyze_spans(text: str) -> list[TermSpan]:
+    """Terms with positions and character offsets, as the highlighter needs them."""
+    spans: list[TermSpan] = []
+    terms = _TEXT_TERMS
+    append = spans.append
+    for match in _TOKEN.finditer(text):
+        term = terms[match.group()]
+        if term:
+            append(TermSpan(term, len(spans), *match.span()))
+    return spans
 
 
 def token_terms(text: str) -> tuple[list[str], list[int]]:
@@ -247,22 +209,6 @@ def token_terms(text: str) -> tuple[list[str], list[int]]:
     return list(map(_TEXT_TERMS.__getitem__, parts[1::2])), bounds
 
 
-def index_text(text: str) -> str:
-    """The index terms of ``text`` joined by spaces: what an engine without our analyzer indexes
-    with a whitespace tokenizer, so both engines see the very same terms at the same positions."""
-    return " ".join(filter(None, map(_TEXT_TERMS.__getitem__, _TOKEN.findall(text))))
-
-
-def index_names(text: str) -> str:
-    """``index_text`` for author and place names (no stop words, no stemming)."""
-    return " ".join(filter(None, map(_NAME_TERMS.__getitem__, _NAME_TOKEN.findall(text))))
-
-
-def analyze_names(text: str) -> list[str]:
-    """The terms of an author or place name."""
-    return [t.text for t in _NAMES(text)] if text else []
-
-
 def fold(word: str) -> str:
     """Lower case and accent folding of one word: how wildcard patterns are compared with terms."""
-    return "".join(t.text for t in _PLAIN(word)) if word else ""
+    return "".join(map(normalize_word, _TOKEN.findall(word))) if word else ""

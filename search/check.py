@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from search.engines import open_engine
+from search.archive import open_archive
 from search.errors import MorgueError
 from search.ingest.base import DIGEST_BYTES
 
@@ -35,7 +35,7 @@ class CheckReport:
 def check_index(path: str | Path) -> CheckReport:
     report = CheckReport(str(path), ok=False)
     try:
-        engine = open_engine(path)
+        engine = open_archive(path)
     except MorgueError as exc:
         report.problems.append(str(exc))
         return report

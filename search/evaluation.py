@@ -1,7 +1,7 @@
 """Relevance evaluation: run a test collection's queries and score the rankings against its
 judgments with ir-measures (nDCG@10, P@10, MAP, R@100), so ranking changes are measured, not
-guessed. Query text is read as plain words (``search.modes.words_query``): test-collection queries
-are natural language full of characters that are operators in our query language.
+guessed. Query text is read as plain words (``search.query.modes.words_query``): test-collection
+queries are natural language full of characters that are operators in our query language.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from search.analysis import analyze_terms
-from search.engines import Engine
 from search.errors import MorgueError
-from search.modes import AUTO_MIN_TERMS, MODES, words_query
-from search.types import SearchRequest
+from search.query.modes import AUTO_MIN_TERMS, words_query
+from search.searching import ranked
+from search.types import MODES, Engine, SearchRequest
 
 METRICS = ("nDCG@10", "P@10", "MAP", "R@100")
 DEPTH = 100
@@ -76,9 +76,7 @@ def rankings(
     """qid -> {docid: score}; scores are rank-based so ties cannot reorder our ranking."""
     run: dict[str, dict[str, float]] = {}
     for qid, text in queries.items():
-        node = query_for(text, mode)
-        request = SearchRequest(query=text, page_size=depth, mode=mode)
-        hits = engine.search(node, request).hits
+        hits = ranked(engine, SearchRequest(page_size=depth, mode=mode), query_for(text, mode))
         run[qid] = {m.article.id: float(depth - rank) for rank, m in enumerate(hits)}
     return run
 

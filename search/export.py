@@ -14,11 +14,21 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from search.engines import Engine
 from search.searching import iter_hits
-from search.types import SearchRequest
+from search.types import Engine, SearchRequest
 
-COLUMNS = ("id", "date", "source", "title", "author", "url", "score", "snippet", "new")
+COLUMNS = (
+    "id",
+    "date",
+    "source",
+    "title",
+    "author",
+    "url",
+    "score",
+    "snippet",
+    "snippet_spans",
+    "new",
+)
 FORMATS = ("csv", "jsonl")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,6 +52,7 @@ def export_rows(
             "url": hit.url,
             "score": hit.score,
             "snippet": hit.snippet.text,
+            "snippet_spans": [list(span) for span in hit.snippet.spans],
             "new": (hit.id in new_ids) if new_ids is not None else None,
         }
 
@@ -61,6 +72,8 @@ def csv_chunks(rows: Iterable[dict]) -> Iterator[str]:
                 cells.append("true" if value else "false")
             elif isinstance(value, str):
                 cells.append(neutralise(value))
+            elif isinstance(value, list):  # spans: "12-18 40-47", start and end of each
+                cells.append(" ".join(f"{a}-{b}" for a, b in value))
             else:
                 cells.append(str(value))
         writer.writerow(cells)

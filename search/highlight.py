@@ -5,8 +5,9 @@ terminal in bold, JSON leaves them as offsets) and escape everything else, so no
 ever become HTML by way of a highlight.
 
 Matching works on analysed terms, the same way the index does: "deputize" in a query highlights
-"deputized" and "deputizing"; a phrase is highlighted as one span only where its words stand
-together; a wildcard highlights the words whose terms it expands to.
+"deputized" and "deputizing"; a phrase is highlighted by the query tree's own proximity rule, as
+one span where its words stand together; a wildcard, expanded into terms before it gets here,
+highlights the words it matched.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import re
 from dataclasses import dataclass
 from itertools import compress
 
-from search.analysis import TermSpan, analyze_names, analyze_spans, token_terms
-from search.query import Node, Phrase, Term, Wildcard, positive_leaves, wildcard_matcher
+from search.analysis import token_terms
+from search.query.tree import Node, Phrase, Term, positive_leaves
 from search.types import Snippet
 
 ELLIPSIS = "\u2026"
@@ -48,71 +49,21 @@ def _matches(text: str, leaves: list[Node]) -> list[_Match]:
         return []
     terms, bounds = token_terms(text[:MAX_HIGHLIGHT_CHARS])
     keys = {leaf.text: leaf.text for leaf in leaves if isinstance(leaf, Term)}
-    patterns = [
-        (leaf.pattern, wildcard_matcher(leaf.pattern))
-        for leaf in leaves
-        if isinstance(leaf, Wildcard)
-    ]
-    if patterns:
-        for term in set(terms) - keys.keys():
-            for key, match in patterns:
-                if term and match(term):
-                    keys[term] = key
-                    break
     hits = compress(range(len(terms)), map(keys.__contains__, terms))
     found = [_Match(bounds[2 * i], bounds[2 * i + 1], keys[terms[i]]) for i in hits]
     phrases = [leaf for leaf in leaves if isinstance(leaf, Phrase)]
     if phrases:
-        kept = compress(range(len(terms)), terms)
-        tokens = [
-            TermSpan(terms[i], position, bounds[2 * i], bounds[2 * i + 1])
-            for position, i in enumerate(kept)
-        ]
+        kept = [i for i in range(len(terms)) if terms[i]]  # a stop word takes no position
+        kept_terms = [terms[i] for i in kept]
         for phrase in phrases:
-            found.extend(_phrase_matches(tokens, phrase))
+            key = " ".join(phrase.terms)
+            for chain in phrase.chains(kept_terms):
+                tokens = [kept[p] for p in chain]
+                if phrase.slop == 0:
+                    found.append(_Match(bounds[2 * tokens[0]], bounds[2 * tokens[-1] + 1], key))
+                else:
+                    found.extend(_Match(bounds[2 * t], bounds[2 * t + 1], key) for t in tokens)
     return found
-
-
-def _phrase_matches(tokens: list[TermSpan], phrase: Phrase) -> list[_Match]:
-    """Spans where the phrase's terms stand in order, each within ``slop`` positions of the last."""
-    key = " ".join(phrase.terms)
-    found = []
-    first, rest = phrase.terms[0], phrase.terms[1:]
-    for index, token in enumerate(tokens):
-        if token.term != first:
-            continue
-        chain = [token]
-        cursor = index
-        for term in rest:
-            last = chain[-1]
-            nxt = None
-            for probe in range(cursor + 1, len(tokens)):
-                candidate = tokens[probe]
-                if candidate.position - last.position > phrase.slop + 1:
-                    break
-                if candidate.term == term:
-                    nxt, cursor = candidate, probe
-                    break
-            if nxt is None:
-                break
-            chain.append(nxt)
-        if len(chain) == len(phrase.terms):
-            if phrase.slop == 0:
-                found.append(_Match(chain[0].start, chain[-1].end, key))
-            else:
-                found.extend(_Match(t.start, t.end, key) for t in chain)
-    return found
-
-
-def phrase_occurs(text: str, phrase: Phrase, field: str = "body") -> bool:
-    """Whether ``phrase`` stands in ``text`` by our proximity rule (for engines whose own sloppy
-    phrase is looser). Author and place are compared as names, unstemmed, like their index."""
-    if field in ("author", "place"):
-        names = analyze_names(text)
-        tokens = [TermSpan(term, n, 0, 0) for n, term in enumerate(names)]
-    else:
-        tokens = analyze_spans(text)
-    return bool(_phrase_matches(tokens, phrase))
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -151,11 +102,6 @@ def make_snippet(text: str, query: Node, max_chars: int = 240, field: str = "bod
     return _render(text, start, end, _merge(spans))
 
 
-def highlight_all(text: str, query: Node, field: str) -> Snippet:
-    """The whole of ``text`` with every match marked (titles, article pages)."""
-    return Snippet(text, tuple(find_matches(text, query, field)))
-
-
 def _word_start(text: str, index: int) -> int:
     if index <= 0:
         return 0
@@ -176,7 +122,7 @@ def _word_end(text: str, index: int) -> int:
 _SPACES = re.compile(r"\s+")
 
 
-def _fold(text: str) -> str:
+def _squeeze(text: str) -> str:
     """Whitespace runs to one space, leading whitespace dropped (trailing kept: it counts)."""
     return _SPACES.sub(" ", text).lstrip()
 
@@ -184,15 +130,15 @@ def _fold(text: str) -> str:
 def _render(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> Snippet:
     """Cut text[start:end], fold its whitespace to single spaces, and move the spans along."""
     prefix = ELLIPSIS if start > 0 else ""
-    body = _fold(text[start:end]).rstrip()
+    body = _squeeze(text[start:end]).rstrip()
     suffix = ELLIPSIS if end < len(text) else ""
     limit = len(prefix) + len(body)
     moved = []
     for s, e in spans:
         # Spans start and end on word characters, so the folded text before an offset is
         # exactly what precedes it in the snippet.
-        a = len(prefix) + len(_fold(text[start:s]))
-        b = min(len(prefix) + len(_fold(text[start:e])), limit)
+        a = len(prefix) + len(_squeeze(text[start:s]))
+        b = min(len(prefix) + len(_squeeze(text[start:e])), limit)
         if b > a:
             moved.append((a, b))
     return Snippet(prefix + body + suffix, tuple(moved))

@@ -16,13 +16,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from search.analysis import index_names, index_text
+from search.archive import (
+    SCHEMA_VERSION,
+    create_archive,
+    is_archive,
+    open_archive,
+    read_meta,
+    write_meta,
+)
 from search.config import load_settings
-from search.engines import create_engine, open_engine
-from search.engines.base import META_FILE, SCHEMA_VERSION, read_meta, write_meta
 from search.errors import IndexNotFoundError, IngestError, MorgueError
 from search.ingest import InputFile, Known, Skipped, Unchanged, iter_input_files, read_records
 from search.locking import LOCK_NAME, writer_lock
 from search.normalize import NORMALIZER_VERSION, build_article
+from search.types import Article, IndexDocument
 
 BATCH_SIZE = 5_000
 BATCH_BYTES = 64 * 1024 * 1024  # a batch also ends at this much text, however few articles
@@ -99,8 +107,16 @@ class Progress:
 FOLDER_FILES = ("README.md", LOCK_NAME)
 
 
-def _is_index_folder(path: Path) -> bool:
-    return (path / META_FILE).exists() or any(path.glob("_MAIN_*.toc"))
+def document_for(article: Article, raw_digest: str | None = None) -> IndexDocument:
+    """The article with its index terms: the analysis every engine receives, done here once."""
+    return IndexDocument(
+        article=article,
+        title_terms=index_text(article.title),
+        body_terms=index_text(article.body),
+        author_terms=index_names(article.author) if article.author else "",
+        place_terms=index_names(article.place) if article.place else "",
+        raw_digest=raw_digest,
+    )
 
 
 def _clear_for_rebuild(index_dir: Path) -> Path:
@@ -108,7 +124,7 @@ def _clear_for_rebuild(index_dir: Path) -> Path:
     others = (
         [p for p in index_dir.iterdir() if p.name not in FOLDER_FILES] if index_dir.exists() else []
     )
-    if others and not _is_index_folder(index_dir):
+    if others and not is_archive(index_dir):
         raise MorgueError(
             f"{index_dir} is not a Morgue index and is not empty; refusing to rebuild over it"
         )
@@ -185,14 +201,14 @@ def update_index(
 
     engine_name = _choose_engine(index_dir, engine, rebuild)
     existing = set(os.listdir(index_dir)) if index_dir.is_dir() else None
-    had_index = existing is not None and _is_index_folder(index_dir)
+    had_index = existing is not None and is_archive(index_dir)
     with writer_lock(index_dir):
         target = _clear_for_rebuild(index_dir) if rebuild else index_dir
         archive_id = _archive_id(index_dir)
         try:
-            engine = open_engine(target)
+            engine = open_archive(target)
         except IndexNotFoundError:
-            engine = create_engine(target, engine_name, index_id=archive_id)
+            engine = create_archive(target, engine_name, index_id=archive_id)
         try:
             stored = engine.stored_hashes()
             digest_ids = engine.stored_digests()
@@ -214,7 +230,7 @@ def update_index(
         finally:
             engine.close()
         if rebuild:
-            if report.added == 0 and _is_index_folder(index_dir):
+            if report.added == 0 and is_archive(index_dir):
                 shutil.rmtree(target, ignore_errors=True)
                 raise MorgueError(
                     f"the rebuild found no article to index; {index_dir} is left as it was"
@@ -336,11 +352,12 @@ class _Run:
             return
         if self.writer is None:
             self.writer = self.engine.writer(bulk=self.bulk)
+        document = document_for(article, record.digest)
         if old_hash is None:
-            self.writer.add(article, record.digest)
+            self.writer.add(document)
             report.added += 1
         else:
-            self.writer.update(article, record.digest)
+            self.writer.update(document)
             report.updated += 1
         self.pending += 1
         self.pending_chars += len(article.body) + len(article.title)

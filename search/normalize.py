@@ -16,7 +16,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from dateutil import parser as dateutil_parser
 
-from search.article import Article, content_hash, derived_id
+from search.identity import content_hash, derived_id
+from search.types import Article
 
 UNKNOWN_SOURCE = "unknown"
 # Bump when a change here would turn the same raw record into a different Article: reindexing then

@@ -1,65 +1,124 @@
-"""``search(engine, request)``: parse, match, count and highlight, from one snapshot.
+"""The search pipeline: the one place a request becomes results.
 
-The engine returns the page of hits and counts over every match (from the same searcher, so the
-total always equals the sum of the source facet counts). Here we turn those counts into the
-facets and the date histogram, and cut a snippet per hit; nothing here knows which engine ran.
+Every front end and feature goes through here: the CLI, the web pages and API, saved-query runs,
+exports and evaluation. The steps, each done once per request:
+
+1. ``validate`` the request (mode, sort, page, limits, dates, the query's length);
+2. parse the query in the request's mode and expand its wildcards against the engine's terms
+   (``prepare``), so engines only ever see terms, phrases, dates and boolean structure;
+3. let the engine match, count and rank from one snapshot (the total always equals the sum of
+   the source facet counts);
+4. highlight each hit once, as data (a ``Snippet`` of text plus spans, never HTML).
+
+``run_search`` returns one page with facets and timeline; ``iter_hits`` streams every hit (exports,
+``saved run --all``); ``match_keys`` gives the id and content hash of every match (what a saved
+run records); ``more_like`` and ``highlight_article`` serve the article page.
 """
 
 from __future__ import annotations
 
-import calendar
 import difflib
 import time
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date
+from math import log
 
-from search.engines import Engine
+from search.analysis import analyze_terms
 from search.errors import InvalidRequestError
+from search.facets import date_histogram, source_facets
 from search.highlight import find_matches, make_snippet
-from search.modes import MODES, build_query
-from search.query import Node
+from search.query.dates import BadDate, date_bound
+from search.query.modes import build_query
+from search.query.tree import Node, Or, Term
+from search.query.wildcards import WildcardExpander
 from search.types import (
     MAX_PAGE,
     MAX_PAGE_SIZE,
+    MAX_QUERY_CHARS,
+    MAX_SOURCE_CHARS,
+    MAX_SOURCES,
+    MODES,
     SORTS,
-    DateBucket,
-    FacetCount,
+    Article,
+    Engine,
     Hit,
+    MatchedArticle,
     SearchRequest,
     SearchResults,
 )
 
-SOURCE_FACET_SIZE = 20
-DAY_SPAN_LIMIT = 62  # up to two months of matches: one bar a day
-MONTH_SPAN_LIMIT = 366 * 4  # up to four years: one bar a month; beyond: one a year
+MORE_LIKE_TERMS = 25  # the article's most telling terms that "more like this" searches for
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated request and its query tree, parsed once and ready for one engine."""
+
+    request: SearchRequest
+    query: Node
 
 
 def validate(request: SearchRequest) -> None:
+    """Everything a request must satisfy before any work, checked in one place for every caller
+    and first of all, before anything reads the query. Raises ``InvalidRequestError``."""
+    if len(request.query) > MAX_QUERY_CHARS:
+        raise InvalidRequestError(
+            f"query too long ({len(request.query):,} characters, at most {MAX_QUERY_CHARS:,})"
+        )
     if request.mode not in MODES:
-        raise InvalidRequestError(f"unknown mode {request.mode!r} (choose from {', '.join(MODES)})")
+        raise InvalidRequestError(f"mode must be one of {', '.join(MODES)}")
     if request.sort not in SORTS:
-        raise InvalidRequestError(f"unknown sort {request.sort!r} (choose from {', '.join(SORTS)})")
+        raise InvalidRequestError(f"sort must be one of {', '.join(SORTS)}")
     if not 1 <= request.page <= MAX_PAGE:
-        raise InvalidRequestError(f"page must be between 1 and {MAX_PAGE}")
+        raise InvalidRequestError(f"page must be a whole number from 1 to {MAX_PAGE:,}")
     if not 1 <= request.page_size <= MAX_PAGE_SIZE:
-        raise InvalidRequestError(f"page size must be between 1 and {MAX_PAGE_SIZE}")
+        raise InvalidRequestError(
+            f"limit must be a whole number from 1 to {MAX_PAGE_SIZE} (hits per page)"
+        )
+    if len(request.sources) > MAX_SOURCES or any(
+        len(s) > MAX_SOURCE_CHARS for s in request.sources
+    ):
+        raise InvalidRequestError(f"at most {MAX_SOURCES} sources of {MAX_SOURCE_CHARS} characters")
     if request.date_from and request.date_to and request.date_from > request.date_to:
         raise InvalidRequestError(
-            f"from date {request.date_from} is after to date {request.date_to}"
+            f"the from date {request.date_from} is after the to date {request.date_to}"
         )
 
 
-def search(engine: Engine, request: SearchRequest) -> SearchResults:
-    """Run ``request``; raises QuerySyntaxError or InvalidRequestError for bad input."""
-    started = time.perf_counter()
+def check(request: SearchRequest) -> Node:
+    """Validate and parse without an engine (what saving a query checks): the query tree."""
     validate(request)
-    node = build_query(request.query, request.mode)
-    found = engine.search(node, request)
-    hits = [to_hit(m.article, m.score, node, request.snippet_chars) for m in found.hits]
+    return build_query(request.query, request.mode)
+
+
+def prepare(engine: Engine, request: SearchRequest) -> Prepared:
+    query = check(request)
+    return Prepared(request, WildcardExpander(engine.terms_with_prefix).expand(query))
+
+
+def parse_day(text: str | None, end: bool = False) -> date | None:
+    """A from/to bound as people write it (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``); ``end`` takes
+    the last day of the period. Raises ``InvalidRequestError`` naming the accepted forms."""
+    if not text:
+        return None
+    try:
+        return date_bound(text, end)
+    except BadDate:
+        raise InvalidRequestError(f"{text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)") from None
+
+
+# ---------------------------------------------------------------------------------------- runs
+
+
+def run_search(engine: Engine, request: SearchRequest) -> SearchResults:
+    """One page of results with facets, timeline and warnings."""
+    started = time.perf_counter()
+    prepared = prepare(engine, request)
+    found = engine.search(prepared.query, request)
+    hits = [to_hit(m.article, m.score, prepared) for m in found.hits]
     granularity, buckets = date_histogram(found.day_counts)
-    facets = sorted(found.source_counts.items(), key=lambda item: (-item[1], item[0].casefold()))
-    warnings = unknown_sources(engine, request.sources) if request.sources else []
     return SearchResults(
         query=request.query,
         total=found.total,
@@ -67,11 +126,48 @@ def search(engine: Engine, request: SearchRequest) -> SearchResults:
         page_size=request.page_size,
         sort=request.sort,
         hits=hits,
-        source_facets=[FacetCount(v, c) for v, c in facets[:SOURCE_FACET_SIZE]],
+        source_facets=source_facets(found.source_counts),
         date_facets=buckets,
         date_granularity=granularity,
         took_ms=(time.perf_counter() - started) * 1000,
-        warnings=warnings,
+        warnings=unknown_sources(engine, request.sources) if request.sources else [],
+    )
+
+
+def iter_hits(engine: Engine, request: SearchRequest) -> Iterator[Hit]:
+    """Every hit of ``request`` in its sort order, pagination ignored, read lazily."""
+    prepared = prepare(engine, replace(request, page=1))
+    for match in engine.iter_hits(prepared.query, request):
+        yield to_hit(match.article, match.score, prepared)
+
+
+def match_keys(engine: Engine, request: SearchRequest) -> dict[str, str]:
+    """Id -> content hash of every match of ``request`` (pagination ignored)."""
+    prepared = prepare(engine, replace(request, page=1))
+    return engine.match_keys(prepared.query, request)
+
+
+def ranked(engine: Engine, request: SearchRequest, query: Node) -> list[MatchedArticle]:
+    """One page of ranked matches, without snippets, for a query tree the caller built itself
+    (``morgue eval`` reads test-collection queries as plain words, never as syntax)."""
+    validate(request)
+    return engine.search(WildcardExpander(engine.terms_with_prefix).expand(query), request).hits
+
+
+def to_hit(article: Article, score: float | None, prepared: Prepared) -> Hit:
+    """One article as a search hit, highlighted (once) for the prepared query."""
+    return Hit(
+        id=article.id,
+        title=article.title,
+        source=article.source,
+        date=article.date_text,
+        url=article.url,
+        author=article.author,
+        place=article.place,
+        score=round(score, 4) if score is not None else None,
+        snippet=make_snippet(article.body, prepared.query, prepared.request.snippet_chars),
+        content_hash=article.content_hash,
+        title_spans=tuple(find_matches(article.title, prepared.query, "title")),
     )
 
 
@@ -89,83 +185,38 @@ def unknown_sources(engine: Engine, sources: tuple[str, ...]) -> list[str]:
     return warnings
 
 
-def match_keys(engine: Engine, request: SearchRequest) -> dict[str, str]:
-    """Id -> content hash of every match of ``request`` (pagination ignored): what a saved-query
-    run records."""
-    validate(replace(request, page=1))
-    return engine.match_keys(build_query(request.query, request.mode), request)
+# ---------------------------------------------------------------------------------------- article
 
 
-def iter_hits(engine: Engine, request: SearchRequest) -> Iterator[Hit]:
-    """Every hit of ``request`` in its sort order, pagination ignored, read lazily: what exports
-    stream and what a saved run lists with ``--all``."""
-    validate(replace(request, page=1))
-    node = build_query(request.query, request.mode)
-    for match in engine.iter_hits(node, request):
-        yield to_hit(match.article, match.score, node, request.snippet_chars)
-
-
-def to_hit(article, score, node: Node, snippet_chars: int = 240) -> Hit:
-    """One article as a search hit, with its snippet and title highlights for ``node``."""
-    return Hit(
-        id=article.id,
-        title=article.title,
-        source=article.source,
-        date=article.date_text,
-        url=article.url,
-        author=article.author,
-        place=article.place,
-        score=round(score, 4) if score is not None else None,
-        snippet=make_snippet(article.body, node, snippet_chars),
-        content_hash=article.content_hash,
-        title_spans=tuple(find_matches(article.title, node, "title")),
+def highlight_article(
+    engine: Engine, article: Article, request: SearchRequest
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The title and body spans the search ``request`` matches in ``article`` (the article page
+    of a hit), in the request's own mode."""
+    if not request.query:
+        return [], []
+    prepared = prepare(engine, request)
+    return (
+        find_matches(article.title, prepared.query, "title"),
+        find_matches(article.body, prepared.query, "body"),
     )
 
 
-def date_histogram(day_counts: dict[date, int]) -> tuple[str, list[DateBucket]]:
-    """Buckets of a day, month or year, chosen by the span of the matches; gaps filled with 0."""
-    if not day_counts:
-        return "day", []
-    first, last = min(day_counts), max(day_counts)
-    span = (last - first).days
-    if span <= DAY_SPAN_LIMIT:
-        granularity = "day"
-    elif span <= MONTH_SPAN_LIMIT:
-        granularity = "month"
-    else:
-        granularity = "year"
-    counts: dict[date, int] = {}
-    for day, count in day_counts.items():
-        key = _bucket_start(day, granularity)
-        counts[key] = counts.get(key, 0) + count
-    buckets = []
-    cursor = _bucket_start(first, granularity)
-    while cursor <= last:
-        end = _bucket_end(cursor, granularity)
-        buckets.append(DateBucket(_label(cursor, granularity), counts.get(cursor, 0), cursor, end))
-        cursor = end + timedelta(days=1)
-    return granularity, buckets
-
-
-def _bucket_start(day: date, granularity: str) -> date:
-    if granularity == "year":
-        return date(day.year, 1, 1)
-    if granularity == "month":
-        return date(day.year, day.month, 1)
-    return day
-
-
-def _bucket_end(start: date, granularity: str) -> date:
-    if granularity == "year":
-        return date(start.year, 12, 31)
-    if granularity == "month":
-        return date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
-    return start
-
-
-def _label(start: date, granularity: str) -> str:
-    if granularity == "year":
-        return f"{start.year:04d}"
-    if granularity == "month":
-        return f"{start.year:04d}-{start.month:02d}"
-    return start.isoformat()
+def more_like(engine: Engine, article_id: str, count: int = 5) -> list[Article]:
+    """Articles like this one: its most telling terms (tf-idf over the whole archive) searched as
+    alternatives, itself left out. The same on every engine: engines only count."""
+    article = engine.get(article_id)
+    if article is None:
+        return []
+    total = max(engine.stats().articles, 1)
+    weights: Counter[tuple[str, str]] = Counter()
+    for field, text in (("body", article.body), ("title", article.title)):
+        for term, freq in Counter(analyze_terms(text)).items():
+            df = engine.doc_frequency(field, term)
+            if 1 < df < total:
+                weights[(field, term)] += freq * log(total / df)
+    if not weights:
+        return []
+    query = Or(tuple(Term(f, t) for (f, t), _ in weights.most_common(MORE_LIKE_TERMS)))
+    found = engine.search(query, SearchRequest(page_size=count + 1))
+    return [m.article for m in found.hits if m.article.id != article_id][:count]

@@ -1,10 +1,10 @@
 """Plain-dict forms of our results, shared by ``morgue search --json`` and the web API so the two
-can never drift apart."""
+can never drift apart. Highlights travel as spans (``[[start, end], ...]`` over the snippet or the
+title), never as markup: each client marks them its own way."""
 
 from __future__ import annotations
 
-from search.article import Article
-from search.types import Hit, SearchResults
+from search.types import Article, Hit, SearchResults
 
 
 def hit_to_dict(hit: Hit) -> dict:
@@ -17,6 +17,8 @@ def hit_to_dict(hit: Hit) -> dict:
         "author": hit.author,
         "score": hit.score,
         "snippet": hit.snippet.text,
+        "snippet_spans": [list(span) for span in hit.snippet.spans],
+        "title_spans": [list(span) for span in hit.title_spans],
     }
 
 

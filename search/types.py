@@ -1,18 +1,65 @@
-"""The request and result types every engine, the CLI and the web app share.
+"""The types every part shares: the article, the search request and its results, and the seam
+engines implement.
 
-Everything here is plain data: a ``Snippet`` is text plus highlight spans (never HTML), so each
-front end decides how to mark it up and escaping happens in one place per front end.
+Everything here is plain data or an interface: a ``Snippet`` is text plus highlight spans (never
+HTML), so each front end decides how to mark it up and escaping happens in one place per front end.
+Engines import nothing from the rest of Morgue but these types, the errors and the query tree.
 """
 
 from __future__ import annotations
 
 import typing
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
+from pathlib import Path
+
+if typing.TYPE_CHECKING:
+    from search.query.tree import Node
 
 SORTS = ("relevance", "newest", "oldest")
+MODES = ("auto", "all", "any")  # how strictly the words must all match (see search.query.modes)
 MAX_PAGE_SIZE = 100
 MAX_PAGE = 10_000
+MAX_QUERY_CHARS = 2000
+MAX_SOURCES = 20
+MAX_SOURCE_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One news item as Morgue stores it, whatever file it came from (``search.normalize`` makes
+    it; everything after speaks only this type)."""
+
+    id: str
+    title: str
+    body: str
+    source: str
+    published: datetime | None  # timezone-aware, UTC; None when the article is undated
+    url: str | None = None
+    author: str | None = None
+    place: str | None = None
+    content_hash: str = ""
+
+    @property
+    def date_text(self) -> str | None:
+        """The publication day as ``YYYY-MM-DD``, the granularity a news archive is read at."""
+        return self.published.date().isoformat() if self.published else None
+
+
+@dataclass(frozen=True, slots=True)
+class IndexDocument:
+    """An article with its index terms, made by our analyzer (space-separated, in order, stop
+    words dropped): what a writer stores and indexes. Engines tokenise the terms on spaces, so
+    every engine holds the very same terms at the same positions."""
+
+    article: Article
+    title_terms: str
+    body_terms: str
+    author_terms: str = ""
+    place_terms: str = ""
+    raw_digest: str | None = None  # of the raw record: lets a no-op reindex skip parsing
 
 
 @dataclass(frozen=True)
@@ -131,4 +178,106 @@ class IndexStats:
     schema_version: str
     last_indexed: datetime | None = None
     generation: int = 0  # increases with every commit: tells two index states apart
-    index_id: str | None = None  # the archive's identity (morgue.json), kept across rebuilds
+
+
+# ---------------------------------------------------------------------------------------- seam
+
+
+@dataclass
+class MatchedArticle:
+    article: Article
+    score: float | None
+
+
+@dataclass
+class EngineResults:
+    """What an engine found, from one snapshot: the page of hits plus counts over all matches."""
+
+    total: int
+    hits: list[MatchedArticle]
+    source_counts: dict[str, int] = field(default_factory=dict)
+    day_counts: dict[date, int] = field(default_factory=dict)
+
+
+class EngineWriter(ABC):
+    """Adds and replaces articles; nothing is visible to readers before ``commit``."""
+
+    @abstractmethod
+    def add(self, document: IndexDocument) -> None: ...
+
+    @abstractmethod
+    def update(self, document: IndexDocument) -> None: ...
+
+    @abstractmethod
+    def delete(self, article_id: str) -> None:
+        """Remove an article (a no-op for an unknown id)."""
+
+    @abstractmethod
+    def commit(self) -> None: ...
+
+    @abstractmethod
+    def cancel(self) -> None: ...
+
+
+class Engine(ABC):
+    """An index on disk: what every engine does, with the query tree's semantics.
+
+    A query reaching an engine holds no wildcards (``search.query.wildcards`` expanded them
+    against ``terms_with_prefix``). Totals and facets come from the same snapshot as the page.
+    """
+
+    name: str
+    path: Path
+
+    @abstractmethod
+    def stored_hashes(self) -> dict[str, str]:
+        """Every stored article id with its content hash: what makes reindexing incremental."""
+
+    @abstractmethod
+    def stored_digests(self) -> dict[str, str]:
+        """Raw-record digest -> article id, for records a reindex may skip unread."""
+
+    @abstractmethod
+    def writer(self, *, bulk: bool = False) -> EngineWriter:
+        """A writer holding the index lock; ``bulk`` for a large run of new articles."""
+
+    @abstractmethod
+    def terms_with_prefix(self, field: str | None, prefix: str) -> Iterator[str]:
+        """The index terms of a query field (None: title and body) starting with ``prefix``."""
+
+    @abstractmethod
+    def doc_frequency(self, field: str, term: str) -> int:
+        """How many articles hold ``term`` in ``field`` (title or body)."""
+
+    @abstractmethod
+    def search(self, query: Node, request: SearchRequest) -> EngineResults: ...
+
+    @abstractmethod
+    def match_keys(self, query: Node, request: SearchRequest) -> dict[str, str]:
+        """Id -> content hash of every match (no order): what a saved-query run records."""
+
+    @abstractmethod
+    def iter_hits(self, query: Node, request: SearchRequest) -> Iterator[MatchedArticle]:
+        """Every match in the request's order, read lazily: what an export streams."""
+
+    @abstractmethod
+    def get(self, article_id: str) -> Article | None: ...
+
+    @abstractmethod
+    def iter_articles(self) -> Iterator[Article]: ...
+
+    @abstractmethod
+    def stats(self) -> IndexStats: ...
+
+    @abstractmethod
+    def refresh(self) -> None:
+        """See the newest commit (the web app calls this so it never needs a restart)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

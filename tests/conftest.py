@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from search.engines import open_engine, read_meta
+from search.archive import open_archive, read_meta
 from search.indexer import update_index
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,13 +86,13 @@ def slice_index(tmp_path_factory, engine_name) -> Path:
 
 @pytest.fixture
 def seed_engine(seed_index):
-    with open_engine(seed_index) as engine:
+    with open_archive(seed_index) as engine:
         yield engine
 
 
 @pytest.fixture
 def slice_engine(slice_index):
-    with open_engine(slice_index) as engine:
+    with open_archive(slice_index) as engine:
         yield engine
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import pickle
-
 import pytest
 
-from search.analysis import ANALYZER_VERSION, analyze_spans, analyze_terms, analyzer, stem_english
+from search.analysis import (
+    analyze_names,
+    analyze_spans,
+    analyze_terms,
+    fold,
+    index_text,
+    stem_english,
+    token_terms,
+)
 
 
 @pytest.mark.parametrize(
@@ -22,6 +28,10 @@ from search.analysis import ANALYZER_VERSION, analyze_spans, analyze_terms, anal
         ("money-laundering", ["money", "launder"]),
         ("It is not to be", []),
         ("RUNNING Runs", ["run", "run"]),
+        (
+            "S\u00f8ren Stra\u00dfe \u00c6ther \u0141\u00f3d\u017a",
+            ["soren", "strass", "aether", "lodz"],
+        ),
         ("", []),
     ],
 )
@@ -44,25 +54,33 @@ def test_stemmer_is_snowball_english_and_memoised():
     assert stem_english.cache_info().hits == 1
 
 
-def test_analyzer_pickles_by_import_path():
-    # Whoosh pickles the analyzer into the index; it must round-trip to the same behaviour.
-    restored = pickle.loads(pickle.dumps(analyzer()))
-    assert [t.text for t in restored("Deputized agents")] == ["deput", "agent"]
-    assert ANALYZER_VERSION.startswith("en_stem_v")
+def test_names_are_folded_not_stemmed():
+    assert analyze_names("Ted Hesson, Jos\u00e9 Mar\u00eda") == ["ted", "hesson", "jose", "maria"]
 
 
-def test_fast_spans_agree_with_the_analyzer():
+def test_wildcard_patterns_fold_like_words():
+    assert fold("Z\u00fcrich") == "zurich"
+    assert fold("") == ""
+
+
+def test_every_route_to_terms_agrees():
+    """The indexer (index_text), the parser (analyze_terms) and both highlighter paths
+    (analyze_spans, token_terms) must turn text into the very same terms at the same places."""
     import gzip
 
     from tests.conftest import REUTERS_SLICE
 
     texts = gzip.decompress(REUTERS_SLICE.read_bytes()).decode("utf-8").splitlines()
-    texts += ["Caf\u00e9 DHS\u2019s U.S.A. don't 3.5 the  O'Brien's \u00c9cole"]
+    texts += ["Caf\u00e9 DHS\u2019s U.S.A. don't 3.5 the  O'Brien's \u00c9cole AT&T 9/11"]
     for text in texts:
+        terms = analyze_terms(text)
+        assert index_text(text).split() == terms
         spans = analyze_spans(text)
-        assert [s.term for s in spans] == analyze_terms(text)
-        # Whoosh reuses one Token object: read each one as it is yielded.
-        tokens = [
-            (t.pos, t.startchar, t.endchar) for t in analyzer()(text, positions=True, chars=True)
+        assert [s.term for s in spans] == terms
+        assert [s.position for s in spans] == list(range(len(terms)))
+        tokens, bounds = token_terms(text)
+        assert [t for t in tokens if t] == terms
+        kept = [i for i, t in enumerate(tokens) if t]
+        assert [(bounds[2 * i], bounds[2 * i + 1]) for i in kept] == [
+            (s.start, s.end) for s in spans
         ]
-        assert [(s.position, s.start, s.end) for s in spans] == tokens

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-import webui.cli  # noqa: F401 - registers `serve` on the same group
-from search.cli import ExitStatus, cli, run
+from search.cli import ExitStatus, run
 from tests.conftest import REUTERS_SLICE
+from webui.cli import cli
 
 pytestmark = pytest.mark.usefixtures("engine_name")
 
@@ -51,7 +51,15 @@ def test_reindex_summary_and_json_search_on_seeds(morgue, tmp_path, seeds_copy):
     }
     assert document["facets"]["date"] == [{"bucket": "2025-02-10", "count": 2}]
     for hit in document["hits"]:
-        assert set(hit) == {"id", "title", "source", "date", "url", "author", "score", "snippet"}
+        assert set(hit) == {
+            *("id", "title", "source", "date", "url", "author", "score", "snippet"),
+            *("snippet_spans", "title_spans"),
+        }
+        spans = hit["snippet_spans"]
+        assert spans
+        assert all(
+            hit["snippet"][a:b].lower().startswith(("deput", "irs", "agent")) for a, b in spans
+        )
         assert "deputize" in hit["snippet"].lower()
         assert "<" not in hit["snippet"]
 

@@ -11,10 +11,10 @@ import sys
 
 import pytest
 
-import webui.cli  # noqa: F401 - registers `serve` on the same group
-from search.cli import ExitStatus, TqdmProgress, cli, run
+from search.cli import ExitStatus, TqdmProgress, run
 from search.indexer import IndexReport, update_index
 from tests.conftest import REUTERS_SLICE, ROOT, SEEDS
+from webui.cli import cli
 
 pytestmark = pytest.mark.usefixtures("engine_name")
 

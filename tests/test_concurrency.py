@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from search.engines import open_engine
+from search.archive import open_archive
 from search.indexer import update_index
 from tests.conftest import ROOT
 from tests.servers import get_json, open_fds, running_server, stale_fds
@@ -163,5 +163,5 @@ def test_two_reindexers_at_once_one_writes_the_other_says_why(tmp_path, engine_n
     report = update_index(index, [more], batch_size=500)
     assert time.monotonic() - started < 10
     assert report.rejected == 0
-    with open_engine(index) as engine:
+    with open_archive(index) as engine:
         assert len(engine.stored_hashes()) == engine.stats().articles == 4_000

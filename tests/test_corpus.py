@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from search.engines import open_engine, read_meta
+from search.archive import open_archive, read_meta
 from search.indexer import update_index
-from search.searching import search
+from search.searching import run_search
 from search.types import SearchRequest
 from tests.conftest import REUTERS_FULL
 
@@ -33,8 +33,8 @@ def test_every_article_is_indexed_and_a_rerun_writes_nothing(reuters_index):
 
 def test_cocoa_in_march_1987(reuters_index):
     path, _ = reuters_index
-    with open_engine(path) as engine:
-        results = search(
+    with open_archive(path) as engine:
+        results = run_search(
             engine,
             SearchRequest(
                 '"cocoa" AND source:reuters',
@@ -53,10 +53,10 @@ def test_cocoa_in_march_1987(reuters_index):
 
 def test_oil_prices_pages_to_the_end_and_the_timeline_spans_1987(reuters_index):
     path, _ = reuters_index
-    with open_engine(path) as engine:
-        first = search(engine, SearchRequest("oil prices", page_size=50))
+    with open_archive(path) as engine:
+        first = run_search(engine, SearchRequest("oil prices", page_size=50))
         assert first.total > 300
-        last = search(engine, SearchRequest("oil prices", page_size=50, page=first.pages))
+        last = run_search(engine, SearchRequest("oil prices", page_size=50, page=first.pages))
         assert 0 < len(last.hits) <= 50
         assert (first.pages - 1) * 50 + len(last.hits) == first.total
         assert first.date_granularity == "month"
@@ -73,7 +73,7 @@ def test_saved_query_sees_the_second_half_of_reuters_as_new(tmp_path):
     import io
 
     from search.export import chunks, export_rows
-    from search.query import parse_query
+    from search.query.parser import parse_query
     from search.saved import SavedStore
 
     lines = gzip.decompress(REUTERS_FULL.read_bytes()).decode("utf-8").splitlines(keepends=True)
@@ -85,11 +85,11 @@ def test_saved_query_sees_the_second_half_of_reuters_as_new(tmp_path):
     update_index(index, [first])
     with SavedStore(tmp_path / "saved.sqlite3") as store:
         store.add("oil", "oil AND price*")
-        with open_engine(index) as engine:
+        with open_archive(index) as engine:
             before = set(engine.match_keys(parse_query("oil AND price*"), store.get("oil").request))
             assert store.run("oil", engine).run.total == len(before)
         update_index(index, [second])
-        with open_engine(index) as engine:
+        with open_archive(index) as engine:
             after = set(engine.match_keys(parse_query("oil AND price*"), store.get("oil").request))
             report = store.run("oil", engine, new_only=True)
             assert report.run.new == len(after - before) > 100

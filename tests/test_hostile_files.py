@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from search.engines import open_engine
+from search.archive import open_archive
 from search.indexer import update_index
 from search.normalize import MAX_BODY_CHARS
 from tests.conftest import ROOT
@@ -157,7 +157,7 @@ def test_each_bad_record_is_one_line_and_every_good_record_is_indexed(tmp_path, 
         assert match["reason"].strip()
         reported.append((Path(match["path"]).name, match["where"]))
     assert sorted(reported, key=str) == sorted(corpus.bad, key=str), errors
-    with open_engine(tmp_path / "index") as engine:
+    with open_archive(tmp_path / "index") as engine:
         assert engine.stats().articles == corpus.good
         ids = set(engine.stored_hashes())
     assert {f"good-{n:03d}" for n in range(1, 3)} <= ids
@@ -209,7 +209,7 @@ def encodings_folder(root: Path) -> Path:
 def test_every_encoding_gives_the_same_text(tmp_path, engine_name):
     from search.ingest import iter_input_files, read_records
     from search.normalize import build_article
-    from search.searching import search
+    from search.searching import run_search
     from search.types import SearchRequest
 
     folder = encodings_folder(tmp_path / "enc")
@@ -236,9 +236,9 @@ def test_every_encoding_gives_the_same_text(tmp_path, engine_name):
     assert report.rejected == 0, report.problems
     # The five text files and the two web pages are one article each (same derived id).
     assert (report.added, report.duplicates) == (7, 5)
-    with open_engine(tmp_path / "index") as engine:
-        assert search(engine, SearchRequest(query="café")).total == 7
-        assert search(engine, SearchRequest(query="zurich")).total == 7
+    with open_archive(tmp_path / "index") as engine:
+        assert run_search(engine, SearchRequest(query="café")).total == 7
+        assert run_search(engine, SearchRequest(query="zurich")).total == 7
 
 
 def test_implausible_dates_are_undated_with_one_warning_each(tmp_path, engine_name):
@@ -255,7 +255,7 @@ def test_implausible_dates_are_undated_with_one_warning_each(tmp_path, engine_na
     assert report.added == 7
     assert report.warnings == 6
     assert all("stored as undated" in p for p in report.problems)
-    with open_engine(tmp_path / "index") as engine:
+    with open_archive(tmp_path / "index") as engine:
         stored = {a.id: a.published for a in engine.iter_articles()}
     assert [stored[f"d{i}"] for i in range(6)] == [None] * 6  # never shifted to a near date
     assert stored["d6"].date().isoformat() == "1987-02-26"
@@ -283,7 +283,7 @@ def test_duplicates_across_files_resolve_the_same_whatever_the_order(tmp_path, e
         index = tmp_path / f"index-{attempt}"
         report = update_index(index, [folder / n for n in names])
         assert (report.added, report.duplicates) == (5, 10)
-        with open_engine(index) as engine:
+        with open_archive(index) as engine:
             outcomes.append(engine.stored_hashes())
             assert engine.get("same-0").body == "first version 0"  # a.jsonl, the first path
     assert outcomes[0] == outcomes[1] == outcomes[2]
@@ -343,5 +343,5 @@ def test_a_2_gb_input_of_giant_records_stays_under_500_mb(tmp_path, engine_name)
         json.dumps({"input_bytes": 40 * len(chunk), "records": 40, "peak_rss_mb": peak}) + "\n"
     )
     assert peak < 500, f"peak RSS {peak} MB"
-    with open_engine(tmp_path / "index") as engine:
+    with open_archive(tmp_path / "index") as engine:
         assert len(engine.get("giant-7").body) <= MAX_BODY_CHARS

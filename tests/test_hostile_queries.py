@@ -11,12 +11,12 @@ import urllib.parse
 
 import pytest
 
-from search.engines import open_engine, tantivy_engine, whoosh_engine
-from search.errors import QuerySyntaxError, QueryTooSlowError
+from search.archive import open_archive
+from search.engines import tantivy_query, whoosh_engine
+from search.errors import InvalidRequestError, QuerySyntaxError, QueryTooSlowError
 from search.indexer import update_index
-from search.query import MAX_QUERY_CHARS
-from search.searching import search
-from search.types import SearchRequest
+from search.searching import run_search
+from search.types import MAX_QUERY_CHARS, SearchRequest
 from tests.conftest import REUTERS_SLICE, SEEDS
 from tests.servers import get, get_json, rss_mb, running_server
 
@@ -111,27 +111,27 @@ def test_hostile_queries_get_a_reason_or_an_answer_never_a_500(server):
 
 
 def test_the_caps_are_the_documented_numbers(seed_engine):
-    with pytest.raises(QuerySyntaxError, match=f"at most {MAX_QUERY_CHARS:,}"):
-        search(seed_engine, SearchRequest(query="a" * (MAX_QUERY_CHARS + 1)))
+    with pytest.raises(InvalidRequestError, match=f"at most {MAX_QUERY_CHARS:,}"):
+        run_search(seed_engine, SearchRequest(query="a" * (MAX_QUERY_CHARS + 1)))
     with pytest.raises(QuerySyntaxError, match=r"nested too deep \(at most 32\)"):
-        search(seed_engine, SearchRequest(query="(" * 33 + "irs" + ")" * 33))
+        run_search(seed_engine, SearchRequest(query="(" * 33 + "irs" + ")" * 33))
     with pytest.raises(QuerySyntaxError, match="at most 256"):
-        search(seed_engine, SearchRequest(query=" OR ".join(f"w{i}" for i in range(257))))
-    assert search(seed_engine, SearchRequest(query="(" * 32 + "irs" + ")" * 32)).total == 2
+        run_search(seed_engine, SearchRequest(query=" OR ".join(f"w{i}" for i in range(257))))
+    assert run_search(seed_engine, SearchRequest(query="(" * 32 + "irs" + ")" * 32)).total == 2
 
 
 def test_the_time_limit_works_in_worker_threads(slice_index, engine_name, monkeypatch):
     """No signals: four threads at once each get the typed error, not a crash."""
-    module = whoosh_engine if engine_name == "whoosh" else tantivy_engine
+    module = whoosh_engine if engine_name == "whoosh" else tantivy_query
     monkeypatch.setattr(module, "SEARCH_TIME_LIMIT_SECONDS", 0.0)
     # Whoosh's limit is on ranking; tantivy's on checking a sloppy phrase of three words.
     query = "oil OR price OR trade" if engine_name == "whoosh" else '"oil price rise"~5'
     errors: list[BaseException] = []
 
     def worker() -> None:
-        with open_engine(slice_index) as engine:
+        with open_archive(slice_index) as engine:
             try:
-                search(engine, SearchRequest(query=query))
+                run_search(engine, SearchRequest(query=query))
             except BaseException as exc:  # noqa: BLE001 - we check what it was
                 errors.append(exc)
 

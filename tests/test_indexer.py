@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from search.engines import create_engine, open_engine
-from search.engines.base import META_FILE
+from search.archive import META_FILE, create_archive, open_archive
 from search.errors import IndexLockedError, IndexNotFoundError, MorgueError, SchemaMismatchError
 from search.indexer import update_index
-from search.searching import search
+from search.searching import run_search
 from search.types import SearchRequest
 from tests.conftest import REUTERS_SLICE
 
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("engine_name")
 
 
 def count(index: Path) -> int:
-    with open_engine(index) as engine:
+    with open_archive(index) as engine:
         return engine.stats().articles
 
 
@@ -70,11 +69,11 @@ def test_changed_article_is_updated_not_duplicated(tmp_path):
     )
     report = update_index(index, [source])
     assert (report.added, report.updated, report.unchanged) == (1, 1, 1)
-    with open_engine(index) as engine:
+    with open_archive(index) as engine:
         assert engine.stats().articles == 3
         assert engine.get("a1").title == "Port strike ends"
-        assert search(engine, SearchRequest("walked")).total == 0
-        assert search(engine, SearchRequest("returned")).total == 1
+        assert run_search(engine, SearchRequest("walked")).total == 0
+        assert run_search(engine, SearchRequest("returned")).total == 1
 
 
 def test_duplicate_ids_in_one_run_keep_the_first(tmp_path):
@@ -89,7 +88,7 @@ def test_duplicate_ids_in_one_run_keep_the_first(tmp_path):
     report = update_index(tmp_path / "index", [source], on_problem=problems.append)
     assert (report.added, report.duplicates) == (1, 1)
     assert problems == [f"{source}: line 2: duplicate id 'x' (the first one read is kept)"]
-    with open_engine(tmp_path / "index") as engine:
+    with open_archive(tmp_path / "index") as engine:
         assert engine.get("x").title == "First"
 
 
@@ -116,20 +115,20 @@ def test_rebuild_refuses_a_folder_that_is_not_an_index(tmp_path, seeds_copy):
 
 def test_missing_index_and_version_mismatch_have_clear_errors(tmp_path, seeds_copy):
     with pytest.raises(IndexNotFoundError, match="morgue reindex"):
-        open_engine(tmp_path / "nothing")
+        open_archive(tmp_path / "nothing")
     index = tmp_path / "index"
     update_index(index, [seeds_copy])
     meta = json.loads((index / META_FILE).read_text())
     meta["schema_version"] = "en_stem_v0+schema0"
     (index / META_FILE).write_text(json.dumps(meta))
     with pytest.raises(SchemaMismatchError, match=r"rebuild with `morgue reindex --rebuild"):
-        open_engine(index)
+        open_archive(index)
 
 
 def test_a_second_writer_is_refused_while_one_holds_the_lock(tmp_path, seeds_copy):
     index = tmp_path / "index"
     update_index(index, [seeds_copy])
-    with open_engine(index) as engine:
+    with open_archive(index) as engine:
         writer = engine.writer()
         try:
             started = time.monotonic()
@@ -153,13 +152,13 @@ def test_unchanged_raw_records_are_skipped_unread_and_keep_their_ids(tmp_path):
     index = tmp_path / "index"
     first = update_index(index, [source])
     assert (first.added, first.duplicates) == (2, 1)
-    with open_engine(index) as engine:
+    with open_archive(index) as engine:
         assert len(engine.stored_digests()) == 2
     problems: list[str] = []
     second = update_index(index, [source], on_problem=problems.append)
     assert (second.added, second.updated, second.unchanged, second.duplicates) == (0, 0, 2, 1)
     assert problems == [f"{source}: line 2: duplicate id 'a' (the first one read is kept)"]
-    with open_engine(index) as engine:
+    with open_archive(index) as engine:
         assert engine.get("a").title == "First"
 
 
@@ -171,7 +170,7 @@ def test_a_different_default_source_is_not_skipped(tmp_path):
     update_index(index, [source], default_source="Gazette")
     report = update_index(index, [source], default_source="Courier")
     assert report.updated == 1
-    with open_engine(index) as engine:
+    with open_archive(index) as engine:
         assert engine.get("x").source == "Courier"
 
 
@@ -194,14 +193,14 @@ def test_an_open_engine_follows_a_rebuild_and_new_commits(tmp_path, seeds_copy):
     """The web app keeps one engine open for its lifetime; a reindex must show without a restart."""
     index = tmp_path / "index"
     update_index(index, [seeds_copy])
-    with open_engine(index) as engine:
-        assert search(engine, SearchRequest("irs")).total == 2
+    with open_archive(index) as engine:
+        assert run_search(engine, SearchRequest("irs")).total == 2
         update_index(index, [REUTERS_SLICE])
-        assert search(engine, SearchRequest("cocoa")).total == 70
+        assert run_search(engine, SearchRequest("cocoa")).total == 70
         assert engine.stats().articles == 370
         update_index(index, [REUTERS_SLICE], rebuild=True)
-        assert search(engine, SearchRequest("irs")).total == 0
-        assert search(engine, SearchRequest("cocoa")).total == 70
+        assert run_search(engine, SearchRequest("irs")).total == 0
+        assert run_search(engine, SearchRequest("cocoa")).total == 70
         assert engine.stats().articles == 368
 
 
@@ -211,7 +210,8 @@ def test_an_open_engine_follows_a_rebuild_and_new_commits(tmp_path, seeds_copy):
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_check_reports_a_healthy_and_a_damaged_index(tmp_path, seeds_copy, capsys):
     from search.check import check_index
-    from search.cli import cli, run
+    from search.cli import run
+    from webui.cli import cli
 
     index = tmp_path / "index"
     update_index(index, [REUTERS_SLICE])
@@ -241,7 +241,7 @@ def test_check_reports_a_healthy_and_a_damaged_index(tmp_path, seeds_copy, capsy
 
 
 def test_new_indexes_use_the_engine_under_test_and_keep_it(tmp_path, seeds_copy, engine_name):
-    from search.engines.base import read_meta
+    from search.archive import read_meta
 
     index = tmp_path / "index"
     update_index(index, [seeds_copy])
@@ -268,13 +268,13 @@ def test_an_open_engine_counts_right_across_merges(tmp_path, engine_name):
             )
             update_index(index, [source])
             reader.refresh()
-            seen = search(reader, SearchRequest(query="quay")).total
-            with open_engine(index) as fresh:
-                expected = search(fresh, SearchRequest(query="quay")).total
+            seen = run_search(reader, SearchRequest(query="quay")).total
+            with open_archive(index) as fresh:
+                expected = run_search(fresh, SearchRequest(query="quay")).total
             assert seen == expected == 10 * batch
             assert reader.stats().articles == 10 * batch
 
 
 def open_empty_engine(index, engine_name):
-    create_engine(index, engine_name).close()
-    return open_engine(index)
+    create_archive(index, engine_name).close()
+    return open_archive(index)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from search.engines import open_engine
+from search.archive import open_archive
 from search.errors import IngestError
 from search.indexer import update_index
 from search.ingest import InputFile, Skipped, detect_format, iter_input_files, read_records
-from search.searching import search
+from search.searching import run_search
 from search.types import SearchRequest
 
 
@@ -237,7 +237,7 @@ def test_mixed_folder_indexes_every_good_record_and_reports_each_bad_one(tmp_pat
         f"{data / 'a.jsonl'}: line 2: invalid JSON: Expecting value at column 1",
         f"{data / 'b.csv'}: record 2 (line 3): expected 3 fields, found 2",
     ]
-    with open_engine(tmp_path / "index") as engine:
-        results = search(engine, SearchRequest("harbour"))
+    with open_archive(tmp_path / "index") as engine:
+        results = run_search(engine, SearchRequest("harbour"))
         assert {h.id for h in results.hits} == {"j1", "j2", "c1"}
-        assert search(engine, SearchRequest('source:"city herald"')).total == 1
+        assert run_search(engine, SearchRequest('source:"city herald"')).total == 1

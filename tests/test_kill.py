@@ -14,8 +14,8 @@ import time
 
 import pytest
 
+from search.archive import open_archive
 from search.check import check_index
-from search.engines import open_engine
 from search.errors import MorgueError
 from search.indexer import update_index
 from tests.conftest import ROOT, run_python
@@ -102,7 +102,7 @@ def expected_ids(n: int) -> list[str]:
 def stored_ids(index) -> list[str] | None:
     """Every id in the index, after reading every stored article back; None if there is none."""
     try:
-        with open_engine(index) as engine:
+        with open_archive(index) as engine:
             ids = sorted(engine.stored_hashes())
             read_back = sorted(a.id for a in engine.iter_articles())
     except MorgueError:

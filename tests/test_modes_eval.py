@@ -6,15 +6,16 @@ import json
 
 import pytest
 
-from search.cli import ExitStatus, cli, run
-from search.engines import open_engine
+from search.archive import open_archive
+from search.cli import ExitStatus, run
 from search.evaluation import EvaluationError, evaluate, load_qrels, load_queries, query_for
 from search.indexer import update_index
-from search.modes import build_query, is_operator_free, words_query
-from search.query import And, Not, Or, Term
-from search.searching import search
+from search.query.modes import build_query, is_operator_free, words_query
+from search.query.tree import And, Not, Or, Term
+from search.searching import run_search
 from search.types import SearchRequest
 from tests.conftest import CORPORA
+from webui.cli import cli
 
 pytestmark = pytest.mark.usefixtures("engine_name")
 
@@ -62,8 +63,8 @@ def test_long_natural_question_finds_partial_matches(seed_engine):
     question = (
         "Why would the treasury lend criminal investigators to immigration enforcement teams?"
     )
-    assert search(seed_engine, SearchRequest(question, mode="all")).total == 0
-    results = search(seed_engine, SearchRequest(question))  # auto
+    assert run_search(seed_engine, SearchRequest(question, mode="all")).total == 0
+    results = run_search(seed_engine, SearchRequest(question))  # auto
     assert results.total == 2
     assert results.hits[0].source == "Reuters"  # it matches more of the words
 
@@ -102,7 +103,7 @@ def test_evaluate_matches_an_independent_computation(tiny_collection):
 
     queries = load_queries(tiny_collection / "queries.jsonl")
     qrels = load_qrels(tiny_collection / "qrels.txt")
-    with open_engine(tiny_collection / "index") as engine:
+    with open_archive(tiny_collection / "index") as engine:
         report = evaluate(engine, queries, qrels, "any")
         run_ = {}
         for qid, text in queries.items():
@@ -150,7 +151,7 @@ def test_bad_qrels_line_is_reported(tmp_path):
 def test_cranfield_ranking_is_in_the_range_of_plain_bm25(tmp_path):
     folder = CORPORA / "ir_cran"
     update_index(tmp_path / "index", [folder / "docs.jsonl"])
-    with open_engine(tmp_path / "index") as engine:
+    with open_archive(tmp_path / "index") as engine:
         report = evaluate(
             engine, load_queries(folder / "queries.jsonl"), load_qrels(folder / "qrels.txt")
         )

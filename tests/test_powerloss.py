@@ -22,10 +22,12 @@ from datetime import datetime, timezone
 import pytest
 from whoosh.filedb.filestore import FileStorage
 
-from search.article import Article
+from search.archive import SCHEMA_VERSION, write_meta
 from search.engines.whoosh_engine import WhooshEngine
 from search.engines.whoosh_storage import DurableFileStorage
 from search.errors import IndexNotFoundError
+from search.indexer import document_for
+from search.types import Article
 
 ARTICLES, BATCH = 120, 20  # six commits per run
 
@@ -153,13 +155,15 @@ def article(n: int) -> Article:
 
 def run(folder, storage, committed: list[set[str]]) -> None:
     """Index ARTICLES in commits of BATCH, appending the id set of each commit that returned."""
-    engine = WhooshEngine.create(folder, storage=storage)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_meta(folder, "whoosh")
+    engine = WhooshEngine.create(folder, SCHEMA_VERSION, storage=storage)
     committed.append(set())  # the new, empty index is itself a commit
     try:
         for start in range(0, ARTICLES, BATCH):
             writer = engine.writer()
             for n in range(start, start + BATCH):
-                writer.add(article(n))
+                writer.add(document_for(article(n)))
             writer.commit()
             committed.append(committed[-1] | {f"p{n:04d}" for n in range(start, start + BATCH)})
     finally:
@@ -174,7 +178,7 @@ def reopened_ids(folder):
     """The ids the index holds after the crash, read back whole; MISSING if there is no index
     (a cut while it was being created), None if it cannot be read."""
     try:
-        with WhooshEngine.open(folder) as engine:
+        with WhooshEngine.open(folder, SCHEMA_VERSION) as engine:
             ids = set(engine.stored_hashes())
             stored = {a.id for a in engine.iter_articles()}
             return ids if stored == ids else None

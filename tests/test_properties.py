@@ -15,15 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from search.article import Article
-from search.engines import create_engine, open_engine
+from search.archive import create_archive, open_archive
 from search.errors import IngestError, QuerySyntaxError
+from search.indexer import document_for
 from search.ingest import READERS, InputFile, RawRecord, Unchanged
-from search.modes import build_query
 from search.normalize import build_article
-from search.query import parse_query
-from search.searching import search
-from search.types import SearchRequest
+from search.query.modes import build_query
+from search.query.parser import parse_query
+from search.searching import run_search
+from search.types import Article, SearchRequest
 from tests.conftest import ENGINES
 
 IDS = [f"a{n}" for n in range(8)]
@@ -53,7 +53,7 @@ class EngineModel(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="morgue-model-"))
-        self.engine = create_engine(self.folder / "index", self.engine_name)
+        self.engine = create_archive(self.folder / "index", self.engine_name)
         self.committed: dict[str, int] = {}
         self.pending: dict[str, int | None] = {}  # None: deleted in the open writer
         self.writer = None
@@ -71,9 +71,9 @@ class EngineModel(RuleBasedStateMachine):
     @rule(article_id=st.sampled_from(IDS), version=VERSIONS)
     def write(self, article_id, version):
         if self._current(article_id) is None:
-            self._writer().add(article(article_id, version))
+            self._writer().add(document_for(article(article_id, version)))
         else:
-            self._writer().update(article(article_id, version))
+            self._writer().update(document_for(article(article_id, version)))
         self.pending[article_id] = version
 
     @rule(article_id=st.sampled_from(IDS))
@@ -101,14 +101,14 @@ class EngineModel(RuleBasedStateMachine):
         self.pending.clear()
         self.engine.close()
         self.writer = None
-        self.engine = open_engine(self.folder / "index")
+        self.engine = open_archive(self.folder / "index")
 
     @precondition(lambda self: not self.pending)
     @rule()
     def reopen(self):
         self.engine.close()  # also ends a tantivy writer kept open across commits
         self.writer = None
-        self.engine = open_engine(self.folder / "index")
+        self.engine = open_archive(self.folder / "index")
 
     @invariant()
     def readers_see_exactly_the_committed_articles(self):
@@ -117,7 +117,7 @@ class EngineModel(RuleBasedStateMachine):
         assert self.engine.stored_hashes() == expected
         assert self.engine.stats().articles == len(expected)
         for article_id, version in self.committed.items():
-            results = search(self.engine, SearchRequest(query=f"token{article_id}"))
+            results = run_search(self.engine, SearchRequest(query=f"token{article_id}"))
             assert [h.id for h in results.hits] == [article_id]
             assert results.hits[0].title == f"Story {article_id} v{version}"
 

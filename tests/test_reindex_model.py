@@ -25,10 +25,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from search.archive import open_archive, read_meta
 from search.check import check_index
-from search.engines import open_engine, read_meta
 from search.indexer import update_index
-from search.searching import search
+from search.searching import run_search
 from search.types import SearchRequest
 from tests.conftest import ENGINES
 from tests.formats import (
@@ -177,7 +177,7 @@ class ReindexModel(RuleBasedStateMachine):
             assert not self.model
             return
         assert read_meta(self.index)["engine"] == self.engine_name
-        with open_engine(self.index) as engine:
+        with open_archive(self.index) as engine:
             hashes = engine.stored_hashes()
             digests = engine.stored_digests()
             stored = list(engine.iter_articles())
@@ -194,7 +194,7 @@ class ReindexModel(RuleBasedStateMachine):
                 assert hashes[article.id] == article.content_hash
             assert found == Counter((i.k, i.v) for i in self.model.values())
             for item, copies in Counter(self.model.values()).items():
-                results = search(
+                results = run_search(
                     engine, SearchRequest(query=f"tok{item.k} ver{item.v}", page_size=100)
                 )
                 assert results.total == copies, (item, results.total)

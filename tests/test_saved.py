@@ -12,17 +12,18 @@ from datetime import date
 
 import pytest
 
-from search.cli import ExitStatus, cli, run
-from search.engines import open_engine
+from search.archive import open_archive
+from search.cli import ExitStatus, run
 from search.errors import QuerySyntaxError
 from search.export import chunks, export_rows, neutralise
 from search.indexer import update_index
-from search.query import parse_query
+from search.query.parser import parse_query
 from search.saved import SavedQueryError, SavedStore, decode_keys, encode_keys
 from search.saved.schema import MIGRATIONS, SCHEMA_VERSION, migrate
 from search.saved.transfer import dump, load
-from search.searching import search
+from search.searching import run_search
 from tests.conftest import DATA, REUTERS_SLICE
+from webui.cli import cli
 
 pytestmark = pytest.mark.usefixtures("engine_name")
 
@@ -107,14 +108,14 @@ def test_new_since_last_run_after_indexing_more(tmp_path, store, halves):
     index = tmp_path / "index"
     update_index(index, [first])
     store.add("cocoa", "cocoa")
-    with open_engine(index) as engine:
+    with open_archive(index) as engine:
         before = set(engine.match_keys(parse_query("cocoa"), store.get("cocoa").request))
         baseline = store.run("cocoa", engine)
     assert baseline.first
     assert baseline.run.total == len(before)
     assert baseline.run.new == 0
     update_index(index, [second])
-    with open_engine(index) as engine:
+    with open_archive(index) as engine:
         after = set(engine.match_keys(parse_query("cocoa"), store.get("cocoa").request))
         report = store.run("cocoa", engine, new_only=True)
         assert len(after) > len(before)
@@ -141,13 +142,13 @@ def test_updated_and_removed_articles_count_as_changed_and_gone(tmp_path, store)
     source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     update_index(tmp_path / "index", [source])
     store.add("harbour", "harbour")
-    with open_engine(tmp_path / "index") as engine:
+    with open_archive(tmp_path / "index") as engine:
         store.run("harbour", engine)
     rows[0]["body"] = "harbour news, corrected"
     rows[2].update(title="Rail 2", body="nothing to see")
     source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     update_index(tmp_path / "index", [source])
-    with open_engine(tmp_path / "index") as engine:
+    with open_archive(tmp_path / "index") as engine:
         report = store.run("harbour", engine)
     assert (report.run.new, report.run.changed, report.run.gone) == (0, 1, 1)
     assert report.changed_ids == {"a0"}
@@ -165,7 +166,7 @@ def test_export_rows_equal_total_in_rank_and_date_order(slice_engine):
         request = parse_request("oil", sort)
         text = "".join(chunks(export_rows(slice_engine, request), "csv"))
         rows = list(csv.DictReader(io.StringIO(text)))
-        total = search(slice_engine, request).total
+        total = run_search(slice_engine, request).total
         assert len(rows) == total > 10
         assert list(rows[0]) == [
             "id",
@@ -176,6 +177,7 @@ def test_export_rows_equal_total_in_rank_and_date_order(slice_engine):
             "url",
             "score",
             "snippet",
+            "snippet_spans",
             "new",
         ]
         if sort == "newest":
@@ -184,7 +186,7 @@ def test_export_rows_equal_total_in_rank_and_date_order(slice_engine):
             scores = [float(r["score"]) for r in rows]
             assert scores == sorted(scores, reverse=True)
     lines = "".join(chunks(export_rows(slice_engine, parse_request("oil")), "jsonl")).splitlines()
-    assert len(lines) == search(slice_engine, parse_request("oil")).total
+    assert len(lines) == run_search(slice_engine, parse_request("oil")).total
     assert json.loads(lines[0])["id"]
 
 
@@ -225,7 +227,7 @@ def test_hostile_titles_are_neutralised_in_csv(tmp_path):
         encoding="utf-8",
     )
     update_index(tmp_path / "index", [source])
-    with open_engine(tmp_path / "index") as engine:
+    with open_archive(tmp_path / "index") as engine:
         text = "".join(chunks(export_rows(engine, parse_request("harbour")), "csv"))
     (row,) = list(csv.DictReader(io.StringIO(text)))
     assert row["title"] == "'=1+1 harbour"
@@ -350,8 +352,8 @@ def test_cli_search_export(morgue, slice_index, tmp_path):
     status, _, err = morgue("search", "cocoa", "--export", target, "--index", slice_index)
     assert status == ExitStatus.OK
     lines = target.read_text(encoding="utf-8").splitlines()
-    with open_engine(slice_index) as engine:
-        assert len(lines) == search(engine, parse_request("cocoa")).total
+    with open_archive(slice_index) as engine:
+        assert len(lines) == run_search(engine, parse_request("cocoa")).total
     status, _, err = morgue(
         "search", "cocoa", "--export", tmp_path / "x.xlsx", "--index", slice_index
     )

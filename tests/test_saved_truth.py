@@ -19,14 +19,15 @@ from datetime import date
 import pytest
 from bs4 import BeautifulSoup
 
-from search.cli import ExitStatus, cli, run
-from search.engines import open_engine, read_meta
+from search.archive import open_archive, read_meta
+from search.cli import ExitStatus, run
 from search.indexer import update_index
-from search.modes import build_query
 from search.saved import SavedStore
 from search.saved.transfer import dump, load
+from search.searching import match_keys
 from search.types import PAGING_FIELDS, SearchRequest
 from tests.conftest import REUTERS_SLICE
+from webui.cli import cli
 
 pytestmark = pytest.mark.usefixtures("engine_name")
 
@@ -81,8 +82,8 @@ class Oracle:
         self.runs: list[set[str]] = []
 
     def matches(self) -> set[str]:
-        with open_engine(self.index) as engine:
-            return set(engine.match_keys(build_query(QUERY), SearchRequest(query=QUERY)))
+        with open_archive(self.index) as engine:
+            return set(match_keys(engine, SearchRequest(query=QUERY)))
 
     def ran(self) -> None:
         self.runs.append(self.matches())

@@ -8,16 +8,17 @@ from datetime import date
 import pytest
 
 from search.errors import InvalidRequestError, QuerySyntaxError
+from search.facets import date_histogram
 from search.highlight import make_snippet
-from search.query import parse_query
-from search.searching import date_histogram, search
+from search.query.parser import parse_query
+from search.searching import run_search
 from search.types import SearchRequest
 
 pytestmark = pytest.mark.usefixtures("engine_name")
 
 
 def run(engine, query="", **kwargs):
-    return search(engine, SearchRequest(query=query, **kwargs))
+    return run_search(engine, SearchRequest(query=query, **kwargs))
 
 
 def sources_of(results):
@@ -122,19 +123,22 @@ def test_malformed_query_raises_typed_error(seed_engine):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"page": 0}, "page must be between 1 and 10000"),
-        ({"page": 10**9}, "page must be between 1 and 10000"),
-        ({"sort": "random"}, "unknown sort 'random' (choose from relevance, newest, oldest)"),
-        ({"page_size": 1000}, "page size must be between 1 and 100"),
+        ({"page": 0}, "page must be a whole number from 1 to 10,000"),
+        ({"page": 10**9}, "page must be a whole number from 1 to 10,000"),
+        ({"sort": "random"}, "sort must be one of relevance, newest, oldest"),
+        ({"page_size": 1000}, "limit must be a whole number from 1 to 100 (hits per page)"),
         (
             {"date_from": date(2025, 3, 1), "date_to": date(2025, 1, 1)},
-            "from date 2025-03-01 is after to date 2025-01-01",
+            "the from date 2025-03-01 is after the to date 2025-01-01",
         ),
+        ({"mode": "some"}, "mode must be one of auto, all, any"),
+        ({"query": "a" * 2001}, "query too long (2,001 characters, at most 2,000)"),
+        ({"sources": tuple(f"s{n}" for n in range(21))}, "at most 20 sources of 200 characters"),
     ],
 )
 def test_invalid_requests(seed_engine, kwargs, message):
     with pytest.raises(InvalidRequestError) as info:
-        run(seed_engine, "irs", **kwargs)
+        run(seed_engine, **{"query": "irs", **kwargs})
     assert str(info.value) == message
 
 

@@ -12,10 +12,11 @@ import shutil
 
 import pytest
 
-from search.cli import cli, run
-from search.engines import read_meta
+from search.archive import read_meta
+from search.cli import run
 from tests.conftest import SEEDS
 from tests.formats import FORMATS, Item, write_input
+from webui.cli import cli
 
 
 def morgue(*args: str) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from search.engines import read_meta
+from search.archive import read_meta
 
 TESTS = Path(__file__).resolve().parent
 BUILDERS = {"update_index", "build_index", "running_server"}

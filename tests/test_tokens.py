@@ -8,10 +8,10 @@ import json
 
 import pytest
 
-from search.engines import open_engine
+from search.archive import open_archive
 from search.highlight import find_matches
-from search.modes import build_query
-from search.searching import search
+from search.query.modes import build_query
+from search.searching import run_search
 from search.types import SearchRequest
 from tests.conftest import build_index
 
@@ -67,8 +67,8 @@ def token_index(tmp_path_factory, engine_name):
 @pytest.mark.parametrize(("query", "text", "others", "marked"), TOKENS, ids=[t[0] for t in TOKENS])
 def test_findable_as_written(token_index, query, text, others, marked):
     n = [t[0] for t in TOKENS].index(query)
-    with open_engine(token_index) as engine:
-        results = search(engine, SearchRequest(query=query, page_size=50))
+    with open_archive(token_index) as engine:
+        results = run_search(engine, SearchRequest(query=query, page_size=50))
     ids = [h.id for h in results.hits]
     assert ids, query
     assert ids[0] == f"target-{n}", ids

@@ -241,7 +241,8 @@ def test_empty_state_and_help(client):
 
 
 def test_api_search_matches_the_cli_document(client, web_index, capsys):
-    from search.cli import cli, run
+    from search.cli import run
+    from webui.cli import cli
 
     run(cli, ["search", "deputize", "--json", "--index", str(web_index), "--source", "Reuters"])
     from_cli = json.loads(capsys.readouterr().out)

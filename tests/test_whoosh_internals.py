@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from search.engines import open_engine
+from search.archive import open_archive
+from search.engines.whoosh_query import date_range, translate
 from search.indexer import update_index
-from search.query import parse_query
+from search.searching import prepare
 from search.types import SearchRequest
 from tests.conftest import REUTERS_SLICE
 
@@ -16,7 +17,7 @@ from tests.conftest import REUTERS_SLICE
 def whoosh_slice(tmp_path_factory):
     path = tmp_path_factory.mktemp("whoosh-slice") / "index"
     update_index(path, [REUTERS_SLICE], engine="whoosh")
-    with open_engine(path) as engine:
+    with open_archive(path) as engine:
         yield engine
 
 
@@ -45,10 +46,10 @@ QUERIES = [
 
 @pytest.mark.parametrize("text", QUERIES)
 def test_fast_docsets_equal_whoosh_matching(whoosh_slice, text):
-    node = parse_query(text)
     request = SearchRequest(query=text)
-    searcher, wquery, filters, fast = whoosh_slice._matching(node, request)
-    assert sorted(fast) == sorted(searcher.docs_for_query(wquery))
+    node = prepare(whoosh_slice, request).query
+    searcher, fast, _ = whoosh_slice._matching(node, request)
+    assert sorted(fast) == sorted(searcher.docs_for_query(translate(node)))
 
 
 def test_fast_docsets_with_request_filters(whoosh_slice):
@@ -56,12 +57,14 @@ def test_fast_docsets_with_request_filters(whoosh_slice):
 
     from whoosh import query as wq
 
-    node = parse_query("oil")
     request = SearchRequest(
         query="oil", sources=("REUTERS",), date_from=date(1987, 3, 1), date_to=date(1987, 3, 31)
     )
-    searcher, wquery, filters, fast = whoosh_slice._matching(node, request)
-    assert sorted(fast) == sorted(searcher.docs_for_query(wq.And([wquery, filters])))
+    node = prepare(whoosh_slice, request).query
+    searcher, fast, filtered = whoosh_slice._matching(node, request)
+    filters = wq.And([wq.Term("source", "reuters"), date_range(request.date_from, request.date_to)])
+    assert filtered
+    assert sorted(fast) == sorted(searcher.docs_for_query(wq.And([translate(node), filters])))
     assert fast
 
 
@@ -73,7 +76,8 @@ def test_check_reports_a_raw_digest_column_cut_short(tmp_path, monkeypatch):
     from whoosh.columns import VarBytesColumn
 
     from search.check import check_index
-    from search.cli import cli, run
+    from search.cli import run
+    from webui.cli import cli
 
     source = tmp_path / "in"
     source.mkdir()

@@ -9,18 +9,13 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from search.errors import InvalidRequestError, QuerySyntaxError
-from search.searching import search as run_search
+from search.searching import run_search
 from search.serialize import article_to_dict, results_to_dict
-from webui.app import engine, settings
+from webui.errors import json_error
 from webui.params import request_from_args
+from webui.state import engine, settings
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-
-
-def json_error(status: int, code: str, message: str):
-    response = jsonify({"error": {"code": code, "message": message}})
-    response.status_code = status
-    return response
 
 
 @bp.get("/search")

@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import threading
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from search.config import Settings, load_settings
-from search.engines import Engine, open_engine
+from webui import api, errors, filters, saved_views, views
+from webui.state import ENGINE_KEY, EngineHolder, close_store
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -39,36 +39,6 @@ def _secret_key(instance: Path) -> str:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(key)
     return key
-
-
-class EngineHolder:
-    """Opens the index on first use; a missing index is retried on the next request."""
-
-    def __init__(self, index_dir: Path) -> None:
-        self.index_dir = index_dir
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> Engine:
-        if self._engine is None:
-            with self._lock:
-                if self._engine is None:
-                    self._engine = open_engine(self.index_dir)
-        return self._engine
-
-    def close(self) -> None:
-        if self._engine is not None:
-            self._engine.close()
-            self._engine = None
-
-
-def engine() -> Engine:
-    """The engine of the current app (raises IndexNotFoundError while there is no index)."""
-    return current_app.extensions["morgue_engine"].get()
-
-
-def settings() -> Settings:
-    return current_app.config["MORGUE_SETTINGS"]
 
 
 LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
@@ -111,15 +81,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(instance)
     app.json.sort_keys = False
 
-    app.extensions["morgue_engine"] = EngineHolder(app.config["MORGUE_SETTINGS"].index_dir)
-
-    from webui import api, errors, filters, saved_views, views
+    app.extensions[ENGINE_KEY] = EngineHolder(app.config["MORGUE_SETTINGS"].index_dir)
 
     CSRFProtect(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(saved_views.bp)
-    app.teardown_appcontext(saved_views.close_store)
+    app.teardown_appcontext(close_store)
     errors.init_app(app)
     filters.init_app(app)
 

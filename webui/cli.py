@@ -1,4 +1,5 @@
-"""The composition root: the library's CLI plus ``serve``, which needs the web app."""
+"""The composition root: the library's commands plus ``serve``, which needs the web app; this
+group is the ``morgue`` console script."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from pathlib import Path
 
 import click
 
-from search.cli import cli, index_option, run
+from search.archive import is_archive
+from search.cli import build_cli, run
+from search.cli.options import index_option
 from search.config import Settings, load_settings
-from search.engines.base import META_FILE
 from search.errors import IndexNotFoundError
 from search.indexer import update_index
 
@@ -62,7 +64,7 @@ def seeds_folder(settings: Settings) -> Path:
     return PROJECT_SEEDS if PROJECT_SEEDS.is_dir() else settings.seeds_dir
 
 
-@cli.command()
+@click.command()
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default 5000).")
 @index_option
@@ -74,7 +76,7 @@ def serve(host, port, index_dir) -> None:
     if problem:
         raise click.ClickException(problem)
     index_dir = settings.index_dir
-    if not (index_dir / META_FILE).exists():
+    if not is_archive(index_dir):
         if not is_default_index(settings):
             raise IndexNotFoundError(str(index_dir))
         seeds = seeds_folder(settings)
@@ -100,6 +102,16 @@ def serve(host, port, index_dir) -> None:
         f"Morgue is serving {index_dir} at http://{settings.host}:{settings.port}/", err=True
     )
     server.run()
+
+
+def build_morgue() -> click.Group:
+    """Every command of ``morgue``: the library's, then ``serve``."""
+    group = build_cli()
+    group.add_command(serve)
+    return group
+
+
+cli = build_morgue()
 
 
 def main(argv: list[str] | None = None) -> None:

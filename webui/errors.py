@@ -5,7 +5,7 @@ Nothing here ever shows a traceback to a client.
 
 from __future__ import annotations
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
@@ -14,14 +14,19 @@ from search.errors import IndexNotFoundError, MorgueError, SchemaMismatchError
 CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 
+def json_error(status: int, code: str, message: str):
+    """The one JSON error shape: ``{"error": {"code", "message"}}``."""
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    return response
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
 def _respond(status: int, code: str, title: str, message: str):
     if _wants_json():
-        from webui.api import json_error
-
         return json_error(status, code, message)
     if not _can_build_urls():
         # Refused before routing (an untrusted Host header): no page that needs links.

@@ -11,60 +11,40 @@ from dataclasses import replace
 
 from werkzeug.datastructures import MultiDict
 
-from search.errors import InvalidRequestError, QuerySyntaxError
-from search.modes import MODES
-from search.query import MAX_QUERY_CHARS, date_bound
-from search.types import MAX_PAGE, MAX_PAGE_SIZE, SORTS, SearchRequest
-
-MAX_SOURCES = 20
-MAX_SOURCE_CHARS = 200
-
-
-def _day(value: str, end: bool, name: str):
-    if not value:
-        return None
-    try:
-        return date_bound(value, end)
-    except QuerySyntaxError:
-        raise InvalidRequestError(f"{name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD") from None
+from search.errors import InvalidRequestError
+from search.searching import parse_day, validate
+from search.types import MAX_PAGE, MAX_PAGE_SIZE, SearchRequest
 
 
 def request_from_args(args: MultiDict, page_size: int = 10) -> SearchRequest:
-    query = args.get("q", "")
-    if len(query) > MAX_QUERY_CHARS:
-        raise InvalidRequestError(
-            f"query too long ({len(query):,} characters, at most {MAX_QUERY_CHARS:,})"
-        )
-    sources = tuple(dict.fromkeys(s.strip() for s in args.getlist("source") if s.strip()))
-    if len(sources) > MAX_SOURCES or any(len(s) > MAX_SOURCE_CHARS for s in sources):
-        raise InvalidRequestError(f"at most {MAX_SOURCES} sources of {MAX_SOURCE_CHARS} characters")
-    mode = args.get("mode", "auto") or "auto"
-    if mode not in MODES:
-        raise InvalidRequestError(f"mode must be one of {', '.join(MODES)}")
-    sort = args.get("sort", "relevance") or "relevance"
-    if sort not in SORTS:
-        raise InvalidRequestError(f"sort must be one of {', '.join(SORTS)}")
+    """The request a query string describes, validated by the pipeline's own ``validate``."""
     raw_page = args.get("page", "1") or "1"
-    if not raw_page.isdigit() or not 1 <= int(raw_page) <= MAX_PAGE:
+    if not raw_page.isdigit():
         raise InvalidRequestError(f"page must be a whole number from 1 to {MAX_PAGE:,}")
     raw_limit = args.get("limit", "") or str(page_size)
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_PAGE_SIZE:
+    if not raw_limit.isdigit():
         raise InvalidRequestError(
             f"limit must be a whole number from 1 to {MAX_PAGE_SIZE} (hits per page)"
         )
     request = SearchRequest(
-        query=query,
-        sources=sources,
+        query=args.get("q", ""),
+        sources=tuple(dict.fromkeys(s.strip() for s in args.getlist("source") if s.strip())),
         date_from=_day(args.get("from", ""), False, "from"),
         date_to=_day(args.get("to", ""), True, "to"),
-        sort=sort,
+        sort=args.get("sort", "relevance") or "relevance",
         page=int(raw_page),
         page_size=int(raw_limit),
-        mode=mode,
+        mode=args.get("mode", "auto") or "auto",
     )
-    if request.date_from and request.date_to and request.date_from > request.date_to:
-        raise InvalidRequestError("the from date is after the to date")
+    validate(request)
     return request
+
+
+def _day(value: str, end: bool, name: str):
+    try:
+        return parse_day(value, end)
+    except InvalidRequestError:
+        raise InvalidRequestError(f"{name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD") from None
 
 
 def query_args(request: SearchRequest, **changes) -> dict:

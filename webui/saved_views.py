@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timezone
-from pathlib import Path
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -27,32 +24,17 @@ from flask import (
 
 from search.errors import InvalidRequestError, QuerySyntaxError
 from search.export import FORMATS, chunks, export_rows
-from search.modes import MODES
-from search.query import MAX_QUERY_CHARS
-from search.saved import IndexChangedError, SavedQueryError, SavedStore, slugify
-from search.searching import search as run_search
-from search.types import SORTS
-from webui.app import engine, settings
+from search.saved import IndexChangedError, SavedQueryError, slugify
+from search.searching import run_search
+from search.types import MAX_QUERY_CHARS, MODES, SORTS
+from webui.pagination import page_window
 from webui.params import request_from_args
-from webui.views import page_window
+from webui.state import engine, settings, store
 
 bp = Blueprint("saved", __name__)
 
 FEED_ENTRIES = 50
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
-
-
-def store() -> SavedStore:
-    if "saved_store" not in g:
-        path = settings().db or Path(current_app.instance_path) / "morgue.sqlite3"
-        g.saved_store = SavedStore(path)
-    return g.saved_store
-
-
-def close_store(_exc=None) -> None:
-    saved_store = g.pop("saved_store", None)
-    if saved_store is not None:
-        saved_store.close()
 
 
 def get_saved(slug: str):

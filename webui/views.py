@@ -5,13 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from search.errors import InvalidRequestError, QuerySyntaxError
-from search.highlight import find_matches
-from search.modes import build_query
-from search.query import MAX_QUERY_CHARS
-from search.searching import search as run_search
-from search.types import SORTS, SearchRequest
-from webui.app import engine, settings
+from search.searching import highlight_article, more_like, run_search
+from search.types import MAX_QUERY_CHARS, SORTS, SearchRequest
+from webui.pagination import page_window
 from webui.params import request_from_args
+from webui.state import engine, settings
 from webui.timeline import build_timeline
 
 bp = Blueprint("pages", __name__)
@@ -23,17 +21,6 @@ EXAMPLES = (
     ('"oil prices"~5', "two words near each other"),
     ("source:Reuters date:2025-02", "one outlet, one month"),
 )
-
-
-def page_window(page: int, pages: int, around: int = 2) -> list[int | None]:
-    """Page numbers to show: the first, the last and a few around the current; None is a gap."""
-    wanted = {1, pages, *range(page - around, page + around + 1)}
-    shown: list[int | None] = []
-    for number in sorted(n for n in wanted if 1 <= n <= pages):
-        if shown and number - shown[-1] > 1:  # type: ignore[operator]
-            shown.append(None)
-        shown.append(number)
-    return shown
 
 
 def _render_search(search_request: SearchRequest, *, results=None, error=None, status=200):
@@ -86,15 +73,11 @@ def article(article_id: str):
         origin = request_from_args(request.args, settings().page_size)
     except InvalidRequestError:
         origin = SearchRequest(query=request.args.get("q", "")[:MAX_QUERY_CHARS])
-    title_spans, body_spans = (), ()
-    if origin.query:
-        try:
-            node = build_query(origin.query, origin.mode)
-            title_spans = find_matches(found.title, node, "title")
-            body_spans = find_matches(found.body, node, "body")
-        except QuerySyntaxError:
-            origin = SearchRequest()
-    similar = [a for a in engine().more_like(article_id, 5) if a.id != article_id]
+    try:
+        title_spans, body_spans = highlight_article(engine(), found, origin)
+    except (QuerySyntaxError, InvalidRequestError):
+        origin, title_spans, body_spans = SearchRequest(), [], []
+    similar = more_like(engine(), article_id, 5)
     return render_template(
         "article.html",
         article=found,

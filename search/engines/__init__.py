@@ -1,32 +1,20 @@
-"""Storage and retrieval engines behind one seam.
+"""Storage and retrieval engines behind one seam (``search.types.Engine``).
 
-Only the modules of this package import an engine library. Everything else hands an engine our own
-types (``Article`` in; a parsed query tree and a ``SearchRequest`` in, ``EngineResults`` out) and
-so a second engine plugs in by implementing ``Engine`` and registering in ``ENGINES``.
+Only the modules of this package import an engine library, and they import nothing from the rest
+of Morgue but the shared types, the errors and the query tree. ``search.archive`` is the one place
+that opens or creates an engine; it finds the class here by the name ``morgue.json`` records.
 """
 
 from __future__ import annotations
 
-from search.engines.base import Engine, EngineResults, EngineWriter, MatchedArticle, read_meta
 from search.errors import EngineUnavailableError
 
 ENGINE_NAMES = ("whoosh", "tantivy")
 DEFAULT_ENGINE = "whoosh"
 
-__all__ = [
-    "DEFAULT_ENGINE",
-    "ENGINE_NAMES",
-    "Engine",
-    "EngineResults",
-    "EngineWriter",
-    "MatchedArticle",
-    "create_engine",
-    "open_engine",
-    "read_meta",
-]
 
-
-def _engine_class(name: str):
+def engine_class(name: str):
+    """The engine class registered under ``name`` (imported on demand: tantivy is optional)."""
     if name == "whoosh":
         from search.engines.whoosh_engine import WhooshEngine
 
@@ -40,15 +28,3 @@ def _engine_class(name: str):
             ) from None
         return TantivyEngine
     raise EngineUnavailableError(f"unknown engine {name!r} (choose from {', '.join(ENGINE_NAMES)})")
-
-
-def open_engine(path) -> Engine:
-    """Open an existing index with the engine recorded in its ``morgue.json``."""
-    meta = read_meta(path)
-    return _engine_class(meta.get("engine", DEFAULT_ENGINE)).open(path)
-
-
-def create_engine(path, engine: str = DEFAULT_ENGINE, index_id: str | None = None) -> Engine:
-    """Create a new, empty index (replacing nothing: the caller clears a folder it rebuilds);
-    ``index_id`` carries an archive's identity over to its rebuild."""
-    return _engine_class(engine).create(path, index_id=index_id)

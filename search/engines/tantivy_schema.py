@@ -1,10 +1,11 @@
 """The tantivy schema and what it stores: fields, and conversions between documents and ``Article``.
 
-* Text is indexed as our own analyzer's terms (``index_text``) through tantivy's whitespace
-  tokenizer, in ``*_terms`` fields that are not stored: the terms, not tantivy's analysis, decide
-  what matches, exactly as in the Whoosh index.
+* Text is indexed as our own analyzer's terms (``IndexDocument``) through tantivy's whitespace
+  tokenizer, in ``*_terms`` fields: the terms, not tantivy's analysis, decide what matches,
+  exactly as in the Whoosh index.
 * The article itself is stored once, as compact JSON in one bytes field: one stored value to
-  write and read instead of ten.
+  write and read instead of ten. The terms are stored with it, because tantivy's sloppy phrase is
+  looser than our proximity rule and its candidates are checked against them.
 * ``keys`` is one raw fast field holding id, content hash and raw digest together: the id/hash
   pairs a reindex or a saved-query run needs come from one column read, never from stored
   documents (tantivy returns a text column only as a sort key, and each such read costs a sort,
@@ -20,9 +21,8 @@ import json
 
 import tantivy
 
-from search.analysis import index_names, index_text
-from search.article import Article
 from search.engines.base import article_from_stored
+from search.types import Article, IndexDocument
 
 TANTIVY_META = "meta.json"  # tantivy's own commit point, replaced atomically by each commit
 UNDATED_KEY = 2**63 - 1
@@ -66,7 +66,8 @@ def build_schema():
     return builder.build()
 
 
-def document(article: Article, indexed_at: str, raw_digest: str | None = None):
+def document(doc: IndexDocument, indexed_at: str):
+    article = doc.article
     stored = {
         "id": article.id,
         "title": article.title,
@@ -74,36 +75,42 @@ def document(article: Article, indexed_at: str, raw_digest: str | None = None):
         "source": article.source,
         "content_hash": article.content_hash,
         "indexed_at": indexed_at,
+        "title_terms": doc.title_terms,
+        "body_terms": doc.body_terms,
     }
     fields = {
         "id": article.id,
-        "keys": KEY_SEPARATOR.join((article.id, article.content_hash, raw_digest or "")),
+        "keys": KEY_SEPARATOR.join((article.id, article.content_hash, doc.raw_digest or "")),
         "source_name": article.source,
         "source_key": article.source.lower(),
-        "title_terms": index_text(article.title),
-        "body_terms": index_text(article.body),
+        "title_terms": doc.title_terms,
+        "body_terms": doc.body_terms,
     }
     if article.url:
         stored["url"] = article.url
     if article.author:
         stored["author"] = article.author
-        fields["author_terms"] = index_names(article.author)
+        stored["author_terms"] = fields["author_terms"] = doc.author_terms
     if article.place:
         stored["place"] = article.place
-        fields["place_terms"] = index_names(article.place)
-    doc = tantivy.Document(**fields)
+        stored["place_terms"] = fields["place_terms"] = doc.place_terms
+    built = tantivy.Document(**fields)
     if article.published:
         seconds = int(article.published.timestamp())
         stored["published"] = article.published.isoformat()
-        doc.add_integer("date", seconds)
-        doc.add_integer("newest", -seconds)
-        doc.add_integer("oldest", seconds)
+        built.add_integer("date", seconds)
+        built.add_integer("newest", -seconds)
+        built.add_integer("oldest", seconds)
     else:
-        doc.add_integer("newest", UNDATED_KEY)
-        doc.add_integer("oldest", UNDATED_KEY)
-    doc.add_bytes("stored", json.dumps(stored, ensure_ascii=False).encode("utf-8"))
-    return doc
+        built.add_integer("newest", UNDATED_KEY)
+        built.add_integer("oldest", UNDATED_KEY)
+    built.add_bytes("stored", json.dumps(stored, ensure_ascii=False).encode("utf-8"))
+    return built
+
+
+def stored_fields(doc) -> dict:
+    return json.loads(doc.get_first("stored"))
 
 
 def stored_article(doc) -> Article:
-    return article_from_stored(json.loads(doc.get_first("stored")))
+    return article_from_stored(stored_fields(doc))

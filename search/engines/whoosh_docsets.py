@@ -20,7 +20,8 @@ from datetime import date
 
 from whoosh.matching.wrappers import FilterMatcher
 
-from search.query import And, DateRange, MatchAll, MatchNone, Node, Not, Or, Phrase, Term, Wildcard
+from search.engines.whoosh_schema import TERM_FIELDS
+from search.query.tree import And, DateRange, MatchAll, MatchNone, Node, Not, Or, Phrase, Term
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
@@ -56,14 +57,12 @@ class DocSets:
         live: set[int],
         days_sorted: list[int],
         docs_by_day: list[int],
-        expand: Callable[[str, str], list[str]],
         phrase_docs: Callable[[Phrase], set[int]],
     ):
         self.reader = searcher.reader()
         self.live = live
         self.days_sorted = days_sorted
         self.docs_by_day = docs_by_day
-        self.expand = expand
         self.phrase_docs = phrase_docs
 
     def __call__(self, node: Node) -> set[int]:
@@ -84,15 +83,8 @@ class DocSets:
         if isinstance(node, MatchNone):
             return set()
         if isinstance(node, Term):
-            fields = ("title", "body") if node.field is None else (node.field,)
+            fields = TERM_FIELDS[node.field]
             return set().union(*(term_docs(self.reader, f, node.text) for f in fields))
-        if isinstance(node, Wildcard):
-            fields = ("title", "body") if node.field is None else (node.field,)
-            found: set[int] = set()
-            for field in fields:
-                for text in self.expand(field, node.pattern):
-                    found |= term_docs(self.reader, field, text)
-            return found
         if isinstance(node, Phrase):
             return self.phrase_docs(node)
         if isinstance(node, DateRange):

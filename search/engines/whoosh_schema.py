@@ -1,72 +1,96 @@
 """The Whoosh schema and what it stores: the fields, conversions between documents and our
 ``Article``, and the per-commit snapshot of the columns every search counts over.
 
-Dates are epoch seconds in a NUMERIC field (indexed with ``shift_step=16``: four tiers a date,
-not sixteen), plus a negated copy in a bare column for "newest first", so a missing value sorts
-last in both orders and undated articles stay findable without a fake date. ``source`` is an ID
-field lower-cased for matching whose column keeps the display spelling for facets.
+Text is indexed as the terms our analyzer made (``IndexDocument``), split on spaces by Whoosh's
+stock ``SpaceSeparatedTokenizer``: the terms, not a Whoosh analyzer, decide what matches, exactly
+as in the tantivy index, and no class of ours is pickled into the index. The text people read is
+stored beside them. Dates are epoch seconds in a NUMERIC field (indexed with ``shift_step=16``:
+four tiers a date, not sixteen), plus a negated copy in a bare column for "newest first", so a
+missing value sorts last in both orders and undated articles stay findable without a fake date.
+``source`` is an ID field lower-cased for matching whose column keeps the display spelling.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
 
-from whoosh.analysis import IDTokenizer, LowercaseFilter
+from whoosh.analysis import IDTokenizer, LowercaseFilter, SpaceSeparatedTokenizer
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
-from search.analysis import analyzer, name_analyzer
-from search.article import Article
 from search.engines.base import article_from_stored
+from search.types import IndexDocument
 
 UNDATED = 2**63 - 1  # what a NUMERIC column holds for a document without the field
 UNDATED_DAY = -(2**31)
 SECONDS_PER_DAY = 86_400
 EPOCH = date(1970, 1, 1)
 
+# Query-language field (None: title and body) -> the Whoosh fields holding its terms.
+TERM_FIELDS: dict[str | None, tuple[str, ...]] = {
+    None: ("title_terms", "body_terms"),
+    "title": ("title_terms",),
+    "body": ("body_terms",),
+    "author": ("author_terms",),
+    "place": ("place_terms",),
+    "source": ("source",),
+}
+
 
 def build_schema() -> Schema:
+    def terms() -> TEXT:
+        return TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=True)
+
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),
-        url=ID(stored=True),
-        title=TEXT(analyzer=analyzer(), stored=True, phrase=True),
-        body=TEXT(analyzer=analyzer(), stored=True, phrase=True),
+        url=STORED(),
+        title=STORED(),
+        body=STORED(),
+        author=STORED(),
+        place=STORED(),
+        title_terms=terms(),
+        body_terms=terms(),
+        author_terms=terms(),
+        place_terms=terms(),
         # shift_step=16 indexes 4 tiers per date instead of 16: range queries stay fast, and
         # indexing got measurably cheaper (NUMERIC tiers were ~10% of add_document).
         date=NUMERIC(int, bits=64, signed=True, sortable=True, shift_step=16),
         date_desc=COLUMN(NumericColumn("q", default=UNDATED)),
         published=STORED(),
         source=ID(stored=True, sortable=True, analyzer=IDTokenizer() | LowercaseFilter()),
-        author=TEXT(analyzer=name_analyzer(), stored=True, phrase=True),
-        place=TEXT(analyzer=name_analyzer(), stored=True),
         content_hash=ID(stored=True, sortable=True),
         raw_digest=COLUMN(VarBytesColumn()),  # of the raw record: lets a no-op reindex skip parsing
         indexed_at=STORED(),
     )
 
 
-def _epoch(day: date, end: bool = False) -> int:
+def epoch_seconds(day: date, end: bool = False) -> int:
     moment = datetime.combine(day, time.max if end else time.min, tzinfo=timezone.utc)
     return int(moment.timestamp())
 
 
-def article_fields(article: Article, indexed_at: str, raw_digest: str | None = None) -> dict:
+def document_fields(document: IndexDocument, indexed_at: str) -> dict:
+    article = document.article
     fields = {
         "id": article.id,
         "title": article.title,
         "body": article.body,
+        "title_terms": document.title_terms,
+        "body_terms": document.body_terms,
         "source": article.source,
         "content_hash": article.content_hash,
         "indexed_at": indexed_at,
     }
-    if raw_digest:
-        fields["raw_digest"] = raw_digest.encode("ascii")
+    if document.raw_digest:
+        fields["raw_digest"] = document.raw_digest.encode("ascii")
     if article.url:
         fields["url"] = article.url
     if article.author:
         fields["author"] = article.author
+        fields["author_terms"] = document.author_terms
     if article.place:
         fields["place"] = article.place
+        fields["place_terms"] = document.place_terms
     if article.published:
         seconds = int(article.published.timestamp())
         fields["date"] = seconds

@@ -22,10 +22,11 @@ import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 
-from search.engines import Engine
+from search.archive import archive_id
 from search.saved.db import transaction
 from search.saved.model import IndexChangedError, IndexIdentity, RunChanges, RunSummary
 from search.searching import match_keys
+from search.types import Engine
 
 HASH_PREFIX = 12  # enough to tell an updated article from the same one, at a third of the size
 
@@ -57,8 +58,7 @@ def diff_keys(previous: dict[str, str], current: dict[str, str]) -> RunChanges:
 
 
 def identity(engine: Engine) -> IndexIdentity:
-    stats = engine.stats()
-    return IndexIdentity(str(Path(engine.path).resolve()), stats.index_id)
+    return IndexIdentity(str(Path(engine.path).resolve()), archive_id(engine.path))
 
 
 def index_state(engine: Engine) -> tuple[int, str, int]:

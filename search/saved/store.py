@@ -10,8 +10,6 @@ from dataclasses import fields, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from search.engines import Engine
-from search.modes import build_query
 from search.saved import runs
 from search.saved.db import connect, insert, transaction
 from search.saved.model import (
@@ -24,8 +22,8 @@ from search.saved.model import (
     SavedQueryError,
     slugify,
 )
-from search.searching import iter_hits, search, validate
-from search.types import PAGING_FIELDS, SearchRequest
+from search.searching import check, iter_hits, run_search
+from search.types import PAGING_FIELDS, Engine, SearchRequest
 
 MAX_NAME_CHARS = 120
 KEEP_DELETED_DAYS = 30
@@ -306,7 +304,7 @@ class SavedStore:
             index_changed=index_changed,
         )
         request = saved.paged(page, page_size)
-        results = search(engine, request)
+        results = run_search(engine, request)
         if new_only or all_hits:
             hits = [h for h in iter_hits(engine, request) if all_hits or h.id in changes.marked]
         else:
@@ -359,7 +357,6 @@ def _check_name(name: str | None) -> tuple[str, str]:
 
 
 def _check_request(request: SearchRequest) -> None:
-    """The checks a search would make, made when saving (the query is parsed, the rest checked),
-    so a saved query can always run."""
-    validate(request)
-    build_query(request.query, request.mode)  # raises QuerySyntaxError with the parser's message
+    """The checks a search makes, made when saving, so a saved query can always run: raises
+    ``QuerySyntaxError`` with the parser's message, or ``InvalidRequestError``."""
+    check(request)

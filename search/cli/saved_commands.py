@@ -1,4 +1,4 @@
-"""``morgue saved ...``: the saved-queries commands, on the CLI's one error path."""
+"""``morgue saved ...``: save a search, run it, see what is new, export it, keep its history."""
 
 from __future__ import annotations
 
@@ -8,31 +8,17 @@ from pathlib import Path
 
 import click
 
-from search.cli import cli, index_option, parse_day, resolve_index
-from search.config import load_settings
-from search.engines import open_engine
+from search.archive import open_archive
+from search.cli.options import day_option, db_option, index_option, resolve_db, resolve_index
 from search.export import FORMATS, RowCounter, chunks, export_rows, write_chunks
-from search.modes import MODES
 from search.saved import RunReport, RunSummary, SavedQuery, SavedStore
 from search.saved.transfer import dump, load
 from search.serialize import hit_to_dict
-from search.types import SORTS
-
-DEFAULT_DB = Path("instance") / "morgue.sqlite3"
-
-
-def db_option(func):
-    return click.option(
-        "--db",
-        "db_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="Saved-queries database (default: $MORGUE_DB or ./instance/morgue.sqlite3).",
-    )(func)
+from search.types import MODES, SORTS
 
 
 def open_store(db_path: Path | None) -> SavedStore:
-    return SavedStore(db_path or load_settings().db or DEFAULT_DB)
+    return SavedStore(resolve_db(db_path))
 
 
 def run_to_dict(run: RunSummary | None) -> dict | None:
@@ -109,7 +95,7 @@ def search_options(func):
     return func
 
 
-@cli.group()
+@click.group()
 def saved() -> None:
     """Saved queries: save a search, re-run it, see what is new, export every hit."""
 
@@ -126,8 +112,8 @@ def saved_add(name, query, sources, date_from, date_to, sort, mode, notes, db_pa
             name,
             query,
             sources=sources,
-            date_from=parse_day(date_from, False, "--from"),
-            date_to=parse_day(date_to, True, "--to"),
+            date_from=day_option(date_from, False, "--from"),
+            date_to=day_option(date_to, True, "--to"),
             sort=sort,
             mode=mode,
             notes=notes or "",
@@ -220,7 +206,7 @@ def saved_run(
     Runs compare only within one index: a run on another index than the last run's is refused
     unless --index-changed says the switch is intended.
     """
-    with open_store(db_path) as store, open_engine(resolve_index(index_dir)) as engine:
+    with open_store(db_path) as store, open_archive(resolve_index(index_dir)) as engine:
         report = store.run(
             name,
             engine,
@@ -274,9 +260,9 @@ def saved_edit(
     if sources or clear_sources:
         changes["sources"] = tuple(sources)
     if date_from is not None:
-        changes["date_from"] = parse_day(date_from, False, "--from")
+        changes["date_from"] = day_option(date_from, False, "--from")
     if date_to is not None:
-        changes["date_to"] = parse_day(date_to, True, "--to")
+        changes["date_to"] = day_option(date_to, True, "--to")
     if sort:
         changes["sort"] = sort
     if mode:
@@ -334,7 +320,7 @@ def saved_restore(name, db_path) -> None:
 def saved_export(name, fmt, output, index_dir, db_path) -> None:
     """Every hit (not a page), in the saved sort order, with a `new` flag: new or changed in the
     last run."""
-    with open_store(db_path) as store, open_engine(resolve_index(index_dir)) as engine:
+    with open_store(db_path) as store, open_archive(resolve_index(index_dir)) as engine:
         item = store.get(name)
         counter = RowCounter()
         rows = counter.wrap(export_rows(engine, item.paged(), store.last_changes(item).marked))

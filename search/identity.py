@@ -1,8 +1,4 @@
-"""The Article: one news item as Morgue stores it, whatever file it came from.
-
-Every reader's output is turned into an ``Article`` by ``search.normalize``; everything after that
-(indexer, engines, search results, web UI) speaks only this type. The id and the content hash are
-computed here so that one rule holds everywhere:
+"""An article's two identities, computed here so that one rule holds everywhere:
 
 * the id is stable across runs (given id, else canonical URL, else a hash of source + date + text),
   which is what makes a re-run incremental;
@@ -13,26 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Article:
-    id: str
-    title: str
-    body: str
-    source: str
-    published: datetime | None  # timezone-aware, UTC; None when the article is undated
-    url: str | None = None
-    author: str | None = None
-    place: str | None = None
-    content_hash: str = ""
-
-    @property
-    def date_text(self) -> str | None:
-        """The publication day as ``YYYY-MM-DD``, the granularity a news archive is read at."""
-        return self.published.date().isoformat() if self.published else None
 
 
 def _digest(text: str) -> str:

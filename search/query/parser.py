@@ -1,4 +1,4 @@
-"""The query language, parsed into our own tree and validated before any engine sees it.
+"""The query language: a lexer and a recursive-descent parser from text to the query tree.
 
 Syntax (AND between terms by default)::
 
@@ -20,16 +20,28 @@ same terms.
 
 from __future__ import annotations
 
-import calendar
-import fnmatch
 import re
 from dataclasses import dataclass
 from datetime import date
 
 from search.analysis import analyze_names, analyze_terms, fold
 from search.errors import QuerySyntaxError
+from search.query.dates import BadDate, parse_period
+from search.query.tree import (
+    And,
+    DateRange,
+    MatchAll,
+    MatchNone,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Term,
+    Wildcard,
+    anchor,
+    simplify,
+)
 
-MAX_QUERY_CHARS = 2000
 MAX_DEPTH = 32
 MAX_CLAUSES = 256
 MAX_SLOP = 100
@@ -44,65 +56,6 @@ FIELDS: dict[str, str] = {
     "place": "name",
     "date": "date",
 }
-
-
-# ---------------------------------------------------------------------------------------- tree
-
-
-@dataclass(frozen=True)
-class Node:
-    pass
-
-
-@dataclass(frozen=True)
-class MatchAll(Node):
-    """Every article (an empty query, or the positive side of a purely negative one)."""
-
-
-@dataclass(frozen=True)
-class MatchNone(Node):
-    """No article: a query made only of stop words."""
-
-
-@dataclass(frozen=True)
-class Term(Node):
-    field: str | None  # None: title and body
-    text: str  # the index term (stemmed for text fields)
-    boost: float = 1.0  # a word said twice in a long question weighs twice
-
-
-@dataclass(frozen=True)
-class Phrase(Node):
-    field: str | None
-    terms: tuple[str, ...]
-    slop: int = 0  # 0: adjacent, in order; N: within N positions
-
-
-@dataclass(frozen=True)
-class Wildcard(Node):
-    field: str | None
-    pattern: str  # folded to lower case; * and ? as in shells
-
-
-@dataclass(frozen=True)
-class DateRange(Node):
-    start: date | None  # inclusive
-    end: date | None  # inclusive
-
-
-@dataclass(frozen=True)
-class And(Node):
-    children: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class Or(Node):
-    children: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class Not(Node):
-    child: Node
 
 
 # ---------------------------------------------------------------------------------------- lexer
@@ -366,9 +319,7 @@ def _phrase(field: str | None, token: _Token, parser: _Parser) -> Node:
     kind = FIELDS.get(field, "text") if field else "text"
     if kind == "keyword":
         return Term(field, " ".join(token.text.split()).casefold())
-    if "*" in token.text or "?" in token.text:
-        # Inside quotes the user asked for exact words; wildcard characters are just punctuation.
-        pass
+    # Inside quotes the user asked for exact words: wildcard characters are just punctuation.
     terms = _analyze(kind, token.text)
     if not terms:
         if not token.text.strip():
@@ -383,25 +334,11 @@ def _analyze(kind: str, text: str) -> list[str]:
     return analyze_names(text) if kind == "name" else analyze_terms(text)
 
 
-_DATE_FORMS = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
-
-
 def _date_period(text: str, pos: int, parser: _Parser) -> tuple[date, date]:
-    """YYYY, YYYY-MM or YYYY-MM-DD as the first and last day it covers."""
-    match = _DATE_FORMS.match(text.strip())
-    if not match:
-        raise parser.error(f"bad date {text!r} (expected YYYY, YYYY-MM or YYYY-MM-DD)", pos)
-    year = int(match.group(1))
-    month = int(match.group(2)) if match.group(2) else None
-    day = int(match.group(3)) if match.group(3) else None
     try:
-        if month is None:
-            return date(year, 1, 1), date(year, 12, 31)
-        if day is None:
-            return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
-        return date(year, month, day), date(year, month, day)
-    except ValueError as exc:
-        raise parser.error(f"bad date {text!r}: {exc}", pos) from None
+        return parse_period(text)
+    except BadDate as exc:
+        raise parser.error(str(exc), pos) from None
 
 
 def _date_range(token: _Token, parser: _Parser) -> DateRange:
@@ -428,145 +365,6 @@ def parse_query(text: str, default_or: bool = False) -> Node:
     """Parse ``text`` into a query tree, or raise ``QuerySyntaxError`` saying what is wrong.
 
     ``default_or`` makes words side by side alternatives ("any" mode); explicit AND still binds.
+    The length of ``text`` is the caller's to bound (``searching`` checks it once per request).
     """
-    check_length(text)
-    return _anchor(simplify(_Parser(text, default_or).parse()))
-
-
-def check_length(text: str) -> None:
-    """The first, cheapest guard: before any parsing or analysis."""
-    if len(text) > MAX_QUERY_CHARS:
-        raise QuerySyntaxError(
-            f"query too long ({len(text):,} characters, at most {MAX_QUERY_CHARS:,})"
-        )
-
-
-def _anchor(node: Node) -> Node:
-    """A purely negative query ("NOT oil") means everything except: give it a positive side."""
-    return And((MatchAll(), node)) if isinstance(node, Not) else node
-
-
-def simplify(node: Node) -> Node:
-    """Fold away stop-word leaves and single-child groups; keep the meaning."""
-    if isinstance(node, And):
-        kids = [simplify(c) for c in node.children]
-        # A stop word in an AND list constrains nothing: drop it rather than match nothing.
-        kids = [k for k in kids if not isinstance(k, MatchNone)]
-        kids = [k for k in kids if not (isinstance(k, Not) and isinstance(k.child, MatchNone))]
-        if not kids:
-            return MatchNone()
-        if all(isinstance(k, Not) for k in kids):
-            kids.insert(0, MatchAll())
-        return kids[0] if len(kids) == 1 else And(tuple(kids))
-    if isinstance(node, Or):
-        kids = [_anchor(k) for k in (simplify(c) for c in node.children)]
-        kids = [k for k in kids if not isinstance(k, MatchNone)]
-        if not kids:
-            return MatchNone()
-        return kids[0] if len(kids) == 1 else Or(tuple(kids))
-    if isinstance(node, Not):
-        child = simplify(node.child)
-        return MatchAll() if isinstance(child, MatchNone) else Not(child)
-    return node
-
-
-def date_bound(text: str, end: bool = False) -> date:
-    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` as the first day it covers (the last with ``end``):
-    how ``--from``/``--to`` and the URL's ``from``/``to`` read a date. Raises QuerySyntaxError."""
-    try:
-        node = parse_query(f"date:{text.strip()}")
-    except QuerySyntaxError:
-        node = None
-    if not isinstance(node, DateRange):
-        raise QuerySyntaxError(f"{text!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-    return node.end if end else node.start
-
-
-STEM_SLACK = 2  # how many letters a stem may drop from a wildcard's literal prefix
-STEM_SLACK_MIN_PREFIX = 6  # shorter prefixes get none: "price*" must not match the stem "pri"
-
-
-def wildcard_prefix(pattern: str) -> str:
-    """The literal start of a pattern: the part an index can seek to."""
-    return re.split(r"[*?]", pattern, maxsplit=1)[0]
-
-
-def wildcard_matcher(pattern: str):
-    """A predicate on index terms for a wildcard pattern.
-
-    Index terms are stems, so "deputiz*" would miss "deput" (the stem of "deputized"). A pattern
-    that ends in * with a literal prefix of six or more letters therefore also matches a stem the
-    prefix starts with, if the stem drops at most ``STEM_SLACK`` letters of it. Shorter prefixes
-    get no slack: "price*" accepting "pri" (from "PRI", a ticker) ranked junk first.
-    """
-    exact = re.compile(fnmatch.translate(pattern)).match
-    prefix = wildcard_prefix(pattern)
-    if not _has_slack(pattern):
-        return lambda term: exact(term) is not None
-    shortest = len(prefix) - STEM_SLACK
-    return lambda term: (
-        exact(term) is not None or (len(term) >= shortest and prefix.startswith(term))
-    )
-
-
-def wildcard_seek(pattern: str) -> str:
-    """The prefix to scan the lexicon from so every term ``wildcard_matcher`` accepts is seen."""
-    prefix = wildcard_prefix(pattern)
-    return prefix[: len(prefix) - STEM_SLACK] if _has_slack(pattern) else prefix
-
-
-def _has_slack(pattern: str) -> bool:
-    prefix = wildcard_prefix(pattern)
-    return pattern.endswith("*") and pattern[:-1] == prefix and len(prefix) >= STEM_SLACK_MIN_PREFIX
-
-
-MAX_WILDCARD_TERMS = 1024  # words one query's wildcards may expand to, in all (as Lucene's cap)
-
-
-class WildcardExpander:
-    """Expands a query's wildcards against an engine's term dictionary, with one budget for the
-    whole query: 250 wildcards of 1,000 words each would otherwise take Whoosh half a minute.
-
-    ``lexicon(field, prefix)`` yields the field's terms that start with ``prefix``. Results are
-    cached per (field, pattern), so an engine may expand the same wildcard twice (to match and
-    to rank) at no extra cost.
-    """
-
-    def __init__(self, lexicon, limit: int = MAX_WILDCARD_TERMS) -> None:
-        self.lexicon = lexicon
-        self.limit = limit
-        self.total = 0
-        self.cache: dict[tuple[str, str], list[str]] = {}
-
-    def __call__(self, field: str, pattern: str) -> list[str]:
-        key = (field, pattern)
-        if key in self.cache:
-            return self.cache[key]
-        matches = wildcard_matcher(pattern)
-        found = []
-        for term in self.lexicon(field, wildcard_seek(pattern)):
-            if matches(term):
-                found.append(term)
-                if len(found) > self.limit:
-                    raise QuerySyntaxError(
-                        f"{pattern} matches more than {self.limit:,} words; make it more specific"
-                    )
-        self.total += len(found)
-        if self.total > self.limit:
-            raise QuerySyntaxError(
-                f"the wildcards of this query match more than {self.limit:,} words in all; "
-                "make them more specific"
-            )
-        self.cache[key] = found
-        return found
-
-
-def positive_leaves(node: Node) -> list[Node]:
-    """The terms, phrases and wildcards a match is made of (none under NOT): what to highlight."""
-    if isinstance(node, (And, Or)):
-        return [leaf for child in node.children for leaf in positive_leaves(child)]
-    if isinstance(node, Not):
-        return []
-    if isinstance(node, (Term, Phrase, Wildcard)):
-        return [node]
-    return []
+    return anchor(simplify(_Parser(text, default_or).parse()))

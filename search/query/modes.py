@@ -19,18 +19,9 @@ from collections import Counter
 
 from search.analysis import analyze_terms
 from search.errors import QuerySyntaxError
-from search.query import (
-    MAX_CLAUSES,
-    And,
-    MatchNone,
-    Node,
-    Or,
-    Term,
-    check_length,
-    parse_query,
-)
+from search.query.parser import MAX_CLAUSES, parse_query
+from search.query.tree import And, MatchNone, Node, Or, Term
 
-MODES = ("auto", "all", "any")
 AUTO_MIN_TERMS = 5
 
 _OPERATOR = re.compile(r'["()\[\]*?]|(?:^|\s)[-+]\S|\b[A-Za-z_]+:\S')
@@ -62,7 +53,6 @@ def is_operator_free(text: str) -> bool:
 
 def build_query(text: str, mode: str = "auto") -> Node:
     """The query tree for ``text`` in ``mode``; raises QuerySyntaxError only for written syntax."""
-    check_length(text)
     if mode == "any":
         return parse_query(text, default_or=True)
     if mode == "auto" and is_operator_free(text):

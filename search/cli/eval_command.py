@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
-from search.cli import cli, index_option, resolve_index
-from search.engines import open_engine
+from search.archive import open_archive
+from search.cli.options import index_option, resolve_index
 from search.evaluation import METRICS, evaluate, load_qrels, load_queries
-from search.modes import MODES
+from search.types import MODES
 
 
-@cli.command("eval")
+@click.command("eval")
 @click.option(
     "--queries",
     "queries_path",
@@ -42,7 +42,7 @@ def eval_command(queries_path, qrels_path, mode, per_query, as_json, index_dir) 
     """Score the ranking with nDCG@10, P@10, MAP and recall@100 (via ir-measures)."""
     queries = load_queries(queries_path)
     qrels = load_qrels(qrels_path)
-    with open_engine(resolve_index(index_dir)) as engine:
+    with open_archive(resolve_index(index_dir)) as engine:
         report = evaluate(engine, queries, qrels, mode)
     if as_json:
         document = {"queries": report.queries, "metrics": report.metrics}

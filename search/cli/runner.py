@@ -1,0 +1,62 @@
+"""Running the command line: every outcome becomes one line and an exit status, here only.
+
+Library errors become one ``morgue: error: ...`` line; exit status 2 means bad usage or a bad
+query, 1 any other failure, 130 an interrupt. A traceback is printed only with ``--traceback``
+(accepted anywhere on the command line). The commands themselves have no error handling.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from enum import IntEnum
+
+import click
+
+from search.errors import InvalidRequestError, MorgueError, QuerySyntaxError
+
+
+class ExitStatus(IntEnum):
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    INTERRUPTED = 130
+
+
+def run(group: click.Group, argv: list[str] | None = None) -> int:
+    """Run the CLI and map every outcome to an exit status; the one place errors are printed."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    show_traceback = "--traceback" in argv
+    argv = [a for a in argv if a != "--traceback"]
+    try:
+        group.main(args=argv, prog_name="morgue", standalone_mode=False)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("morgue: interrupted; the index keeps its last commit", err=True)
+        return ExitStatus.INTERRUPTED
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "morgue"
+        click.echo(f"morgue: error: {exc.format_message()} (see `{command} --help`)", err=True)
+        return ExitStatus.USAGE
+    except click.ClickException as exc:
+        click.echo(f"morgue: error: {exc.format_message()}", err=True)
+        return ExitStatus.ERROR
+    except (QuerySyntaxError, InvalidRequestError) as exc:
+        if show_traceback:
+            traceback.print_exc()
+        click.echo(f"morgue: error: {exc}", err=True)
+        return ExitStatus.USAGE
+    except MorgueError as exc:
+        if show_traceback:
+            traceback.print_exc()
+        click.echo(f"morgue: error: {exc}", err=True)
+        return ExitStatus.ERROR
+    except Exception as exc:  # a bug: say so in one line, the trace on request
+        if show_traceback:
+            traceback.print_exc()
+        click.echo(
+            f"morgue: error: unexpected {type(exc).__name__}: {exc} "
+            "(run again with --traceback for details)",
+            err=True,
+        )
+        return ExitStatus.ERROR
+    return ExitStatus.OK

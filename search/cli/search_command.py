@@ -1,0 +1,117 @@
+"""``morgue search``: one page on the terminal or as JSON, or every hit exported to a file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from search.archive import open_archive
+from search.cli.options import day_option, index_option, resolve_index
+from search.export import FORMATS, RowCounter, chunks, export_rows, write_chunks
+from search.searching import run_search
+from search.serialize import results_to_dict
+from search.types import MODES, SORTS, SearchRequest, SearchResults
+
+
+@click.command()
+@click.argument("query")
+@click.option("--source", "sources", multiple=True, help="Only this outlet (repeat for several).")
+@click.option(
+    "--from", "date_from", metavar="DATE", help="From this day (YYYY, YYYY-MM, YYYY-MM-DD)."
+)
+@click.option("--to", "date_to", metavar="DATE", help="Up to this day, inclusive.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Hits per page."
+)
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default="auto",
+    show_default=True,
+    help="all: every word; any: any word; auto: all, or any for long plain questions.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option(
+    "--export",
+    "export_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write every hit (not a page) to FILE.csv or FILE.jsonl.",
+)
+@index_option
+def search(
+    query, sources, date_from, date_to, sort, limit, page, mode, as_json, export_path, index_dir
+) -> None:
+    """Search the index. QUERY uses the query language (see README): words are AND-ed; OR, NOT,
+    -word, (groups), "phrases", "near words"~5, wild*, title:, source:, author:, place:, date:."""
+    request = SearchRequest(
+        query=query,
+        sources=tuple(sources),
+        date_from=day_option(date_from, False, "--from"),
+        date_to=day_option(date_to, True, "--to"),
+        sort=sort,
+        page=page,
+        page_size=limit,
+        mode=mode,
+    )
+    if export_path is not None:
+        fmt = export_path.suffix.lower().lstrip(".")
+        if fmt not in FORMATS:
+            raise click.UsageError(
+                f"--export takes a .csv or .jsonl file name, not {export_path.name!r}"
+            )
+    with open_archive(resolve_index(index_dir)) as engine:
+        if export_path is not None:
+            counter = RowCounter()
+            write_chunks(chunks(counter.wrap(export_rows(engine, request)), fmt), export_path)
+            click.echo(f"wrote {counter.count:,} hits to {export_path}", err=True)
+            return
+        results = run_search(engine, request)
+    if as_json:
+        click.echo(json.dumps(results_to_dict(results), ensure_ascii=False, indent=2))
+    else:
+        print_results(results)
+
+
+def emphasised(text: str, spans) -> str:
+    out, last = [], 0
+    for start, end in spans:
+        out.append(text[last:start])
+        out.append(click.style(text[start:end], bold=True, fg="yellow"))
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def print_results(results: SearchResults) -> None:
+    shown = f"{results.total:,} result{'s' if results.total != 1 else ''}"
+    click.echo(
+        f"{shown} for {results.query!r} (page {results.page} of {results.pages}, "
+        f"{results.took_ms:.0f} ms)"
+    )
+    for warning in results.warnings:
+        click.echo(f"note: {warning}")
+    first = (results.page - 1) * results.page_size
+    for number, hit in enumerate(results.hits, start=first + 1):
+        click.echo()
+        meta = " \u00b7 ".join(x for x in (hit.date or "undated", hit.source, hit.author) if x)
+        click.echo(f"{number:>3}. " + click.style(hit.title or "(untitled)", bold=True))
+        click.echo(f"     {meta}  [{hit.id}]")
+        if hit.snippet.text:
+            click.echo("     " + emphasised(hit.snippet.text, hit.snippet.spans))
+    if results.source_facets:
+        click.echo()
+        click.echo(
+            "Sources: " + " \u00b7 ".join(f"{f.value} {f.count:,}" for f in results.source_facets)
+        )
+    if results.date_facets:
+        buckets = [b for b in results.date_facets if b.count]
+        click.echo(
+            f"By {results.date_granularity}: "
+            + " \u00b7 ".join(f"{b.bucket} {b.count:,}" for b in buckets[:24])
+            + (" \u2026" if len(buckets) > 24 else "")
+        )

@@ -1,0 +1,121 @@
+"""Our query tree as tantivy queries, against one searcher.
+
+Proximity keeps our meaning (the words in order, each within N+1 positions of the last). tantivy's
+sloppy phrase also accepts words out of order, so: a slop of 0, or 1 with distinct words, is the
+same rule; a pair of words is made exact by shifting the second word's offset to the middle of
+the allowed distances; a longer sloppy phrase takes tantivy's (looser) matches as candidates and
+checks them with the query tree's own rule (``Phrase.occurs_in``) against the stored terms.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime, timezone
+
+import tantivy
+
+from search.engines.base import SEARCH_TIME_LIMIT_SECONDS
+from search.engines.tantivy_schema import stored_fields, text_fields
+from search.errors import QueryTooSlowError
+from search.query.tree import And, DateRange, MatchAll, MatchNone, Node, Not, Or, Phrase, Term
+
+
+def any_of(queries: list):
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
+
+
+def _seconds(day: date, end: bool = False) -> int:
+    moment = datetime.combine(day, datetime.max.time() if end else datetime.min.time())
+    return int(moment.replace(tzinfo=timezone.utc).timestamp())
+
+
+def date_query(schema, start: date | None, end: date | None):
+    return tantivy.Query.range_query(
+        schema,
+        "date",
+        tantivy.FieldType.Integer,
+        _seconds(start) if start else None,
+        _seconds(end, end=True) if end else None,
+    )
+
+
+class Translator:
+    """A tree (wildcards already expanded) -> a tantivy query, for one searcher."""
+
+    def __init__(self, schema, searcher) -> None:
+        self.schema = schema
+        self.searcher = searcher
+
+    def translate(self, node: Node):
+        Q, Occur = tantivy.Query, tantivy.Occur
+        if isinstance(node, MatchAll):
+            return Q.all_query()
+        if isinstance(node, MatchNone):
+            return Q.empty_query()
+        if isinstance(node, And):
+            return Q.boolean_query([(Occur.Must, self.translate(c)) for c in node.children])
+        if isinstance(node, Or):
+            return Q.boolean_query([(Occur.Should, self.translate(c)) for c in node.children])
+        if isinstance(node, Not):
+            return Q.boolean_query(
+                [(Occur.Must, Q.all_query()), (Occur.MustNot, self.translate(node.child))]
+            )
+        if isinstance(node, DateRange):
+            return date_query(self.schema, node.start, node.end)
+        if isinstance(node, Term):
+            return self._either(node.field, lambda f: self._term(f, node.text), node.boost)
+        if isinstance(node, Phrase):
+            return self._either(node.field, lambda f: self._phrase(f, node), 1.0)
+        raise TypeError(f"cannot translate {node!r}")  # pragma: no cover
+
+    def _either(self, field: str | None, make, boost: float):
+        parts = [make(f) for f in text_fields(field)]
+        query = parts[0] if len(parts) == 1 else any_of(parts)
+        return tantivy.Query.boost_query(query, boost) if boost != 1.0 else query
+
+    def _term(self, field: str, text: str):
+        return tantivy.Query.term_query(self.schema, field, text)
+
+    def _phrase(self, field: str, node: Phrase):
+        """Our slop N: each word within N+1 positions after the one before, in order.
+
+        tantivy's slop S with word offsets o lets each word stand within S positions of its
+        offset, on either side.
+        """
+        terms = list(node.terms)
+        slop = node.slop
+        Q = tantivy.Query
+        if slop == 0 or (slop == 1 and len(set(terms)) == len(terms)):
+            return Q.phrase_query(self.schema, field, terms, slop)
+        if len(terms) == 2:
+            first, second = terms
+            half = slop // 2  # distances 1 .. 1 + 2*half in one query
+            parts = [Q.phrase_query(self.schema, field, [(0, first), (1 + half, second)], half)]
+            if slop % 2:  # and the one distance an odd slop leaves over
+                parts.append(Q.phrase_query(self.schema, field, [(0, first), (slop + 1, second)]))
+            return parts[0] if len(parts) == 1 else any_of(parts)
+        query = Q.phrase_query(self.schema, field, terms, slop)
+        ids = self._verified(query, field, node)
+        return Q.boolean_query(
+            [
+                (tantivy.Occur.Must, query),
+                (
+                    tantivy.Occur.Must,
+                    Q.const_score_query(Q.term_set_query(self.schema, "id", ids), 0.0),
+                ),
+            ]
+        )
+
+    def _verified(self, query, field: str, node: Phrase) -> list[str]:
+        total = self.searcher.search(query, 1).count
+        if not total:
+            return []
+        ids = []
+        deadline = time.monotonic() + SEARCH_TIME_LIMIT_SECONDS
+        for n, (_, address) in enumerate(self.searcher.search(query, total, count=False).hits):
+            if n % 64 == 0 and time.monotonic() > deadline:
+                raise QueryTooSlowError(SEARCH_TIME_LIMIT_SECONDS)
+            stored = stored_fields(self.searcher.doc(address))
+            if node.occurs_in(stored.get(field, "").split()):
+                ids.append(stored["id"])
+        return ids

@@ -1,0 +1,81 @@
+"""Our query tree as Whoosh queries, and how Whoosh ranks them.
+
+Bare words search title and body, each field normalised by its own length (BM25F). Phrases use
+Whoosh's in-order sloppy phrase, which is our proximity rule: its slop counts the step between
+neighbours, so our slop N is Whoosh's N + 1.
+"""
+
+from __future__ import annotations
+
+from math import log
+
+from whoosh import query as wq
+from whoosh import scoring
+
+from search.engines.whoosh_schema import TERM_FIELDS, epoch_seconds
+from search.query.tree import And, DateRange, MatchAll, MatchNone, Node, Not, Or, Phrase, Term
+
+# Ranking parameters, tuned on Cranfield and CISI only (see benchmarks/RESULTS.md).
+TITLE_BOOST = 1.0  # BM25F already favours short fields; 1.5-3.0 ranked worse on both
+BM25_K1 = 1.2
+BM25_B = 0.75
+
+
+class LuceneBM25F(scoring.BM25F):
+    """BM25F with Lucene's (Robertson-Sparck Jones) IDF instead of Whoosh's ``log(N/(df+1)) + 1``.
+
+    Whoosh's formula flattens the difference between rare and common words and, for words in most
+    documents, goes below the IDF of a word in none; on Cranfield and CISI it ranked a little
+    below other BM25 implementations. Lucene's ``log(1 + (N - df + 0.5) / (df + 0.5))`` is what
+    the BM25 literature (and tantivy, and Elasticsearch) use. Live documents only, like Lucene.
+    """
+
+    def idf(self, searcher, fieldname: str, text: str) -> float:
+        parent = searcher.get_parent()
+        df = parent.doc_frequency(fieldname, text)
+        n = parent.doc_count()
+        return log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def weighting() -> LuceneBM25F:
+    return LuceneBM25F(B=BM25_B, K1=BM25_K1)
+
+
+def date_range(start, end) -> wq.Query:
+    low = epoch_seconds(start) if start else None
+    high = epoch_seconds(end, end=True) if end else None
+    return wq.NumericRange("date", low, high)
+
+
+def _boost(field: str, node_field: str | None) -> float:
+    return TITLE_BOOST if field == "title_terms" and node_field is None else 1.0
+
+
+def translate(node: Node) -> wq.Query:
+    """The Whoosh query for a tree (wildcards are expanded before a tree reaches an engine)."""
+    if isinstance(node, MatchAll):
+        return wq.Every()
+    if isinstance(node, MatchNone):
+        return wq.NullQuery
+    if isinstance(node, And):
+        return wq.And([translate(c) for c in node.children])
+    if isinstance(node, Or):
+        return wq.Or([translate(c) for c in node.children])
+    if isinstance(node, Not):
+        return wq.Not(translate(node.child))
+    if isinstance(node, DateRange):
+        return date_range(node.start, node.end)
+    if isinstance(node, Term):
+        parts = [
+            wq.Term(f, node.text, boost=_boost(f, node.field) * node.boost)
+            for f in TERM_FIELDS[node.field]
+        ]
+        return parts[0] if len(parts) == 1 else wq.Or(parts)
+    if isinstance(node, Phrase):
+        slop = node.slop + 1  # Whoosh's slop counts the step between neighbours: 1 is adjacent
+        parts = [
+            wq.Phrase(f, list(node.terms), slop=slop, boost=_boost(f, node.field))
+            for f in TERM_FIELDS[node.field]
+        ]
+        return parts[0] if len(parts) == 1 else wq.Or(parts)
+    raise TypeError(f"cannot translate {node!r}")  # pragma: no cover
