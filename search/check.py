@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from search.archive import open_archive
-from search.errors import MorgueError
+from search.errors import IndexNotFoundError, MorgueError
 from search.ingest.base import DIGEST_BYTES
 
 _DIGEST = re.compile(f"[0-9a-f]{{{2 * DIGEST_BYTES}}}")  # as ``Known.digest`` writes them
@@ -24,6 +24,7 @@ class CheckReport:
     ok: bool
     articles: int = 0
     problems: list[str] = field(default_factory=list)
+    missing: bool = False  # no index at all: nothing is damaged, there is nothing yet
 
     @property
     def advice(self) -> str:
@@ -36,6 +37,10 @@ def check_index(path: str | Path) -> CheckReport:
     report = CheckReport(str(path), ok=False)
     try:
         engine = open_archive(path)
+    except IndexNotFoundError as exc:
+        report.problems.append(str(exc))
+        report.missing = True
+        return report
     except MorgueError as exc:
         report.problems.append(str(exc))
         return report

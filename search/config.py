@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from search.errors import MorgueError
+
 ENV_PREFIX = "MORGUE_"
 
 
@@ -47,5 +49,10 @@ def _convert(name: str, raw: str):
     if name in ("index_dir", "seeds_dir", "db", "instance_path"):
         return Path(raw).expanduser()
     if name in ("port", "page_size"):
-        return int(raw)
+        try:
+            return int(raw)
+        except ValueError:
+            raise MorgueError(
+                f"{ENV_PREFIX}{name.upper()} must be a whole number, not {raw!r}"
+            ) from None
     return raw

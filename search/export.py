@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from search.errors import MorgueError
 from search.searching import iter_hits
 from search.types import Engine, SearchRequest
 
@@ -113,11 +114,15 @@ def write_chunks(parts, output: Path | None) -> None:
             sys.stdout.write(part)
         sys.stdout.flush()
         return
+    if not output.parent.is_dir():
+        raise MorgueError(f"cannot write {output}: there is no folder {output.parent}")
     tmp = output.with_name(output.name + ".part")
     try:
         with open(tmp, "w", encoding="utf-8", newline="") as handle:
             for part in parts:
                 handle.write(part)
         tmp.replace(output)
+    except OSError as exc:
+        raise MorgueError(f"cannot write {output}: {exc.strerror or exc}") from None
     finally:
         tmp.unlink(missing_ok=True)

@@ -10,25 +10,23 @@ commit is all or nothing). A rebuild is written beside the old index and swapped
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from search.analysis import index_names, index_text
-from search.archive import (
-    SCHEMA_VERSION,
-    create_archive,
-    is_archive,
-    open_archive,
-    read_meta,
-    write_meta,
+from search.archive import create_archive, is_archive, open_archive
+from search.errors import IndexNotFoundError, IngestError
+from search.folders import (
+    archive_id_of,
+    choose_engine,
+    finish_rebuild,
+    remove_empty_index,
+    staging_for_rebuild,
 )
-from search.config import load_settings
-from search.errors import IndexNotFoundError, IngestError, MorgueError
 from search.ingest import InputFile, Known, Skipped, Unchanged, iter_input_files, read_records
-from search.locking import LOCK_NAME, writer_lock
+from search.locking import writer_lock
 from search.normalize import NORMALIZER_VERSION, build_article
 from search.types import Article, IndexDocument
 
@@ -103,10 +101,6 @@ class Progress:
     def finish(self) -> None: ...
 
 
-# Files that belong to the folder rather than to one index: kept across a rebuild.
-FOLDER_FILES = ("README.md", LOCK_NAME)
-
-
 def document_for(article: Article, raw_digest: str | None = None) -> IndexDocument:
     """The article with its index terms: the analysis every engine receives, done here once."""
     return IndexDocument(
@@ -117,39 +111,6 @@ def document_for(article: Article, raw_digest: str | None = None) -> IndexDocume
         place_terms=index_names(article.place) if article.place else "",
         raw_digest=raw_digest,
     )
-
-
-def _clear_for_rebuild(index_dir: Path) -> Path:
-    """Where to build a rebuild: a fresh sibling folder, swapped in when the build completes."""
-    others = (
-        [p for p in index_dir.iterdir() if p.name not in FOLDER_FILES] if index_dir.exists() else []
-    )
-    if others and not is_archive(index_dir):
-        raise MorgueError(
-            f"{index_dir} is not a Morgue index and is not empty; refusing to rebuild over it"
-        )
-    staging = index_dir.with_name(index_dir.name + ".rebuild")
-    shutil.rmtree(staging, ignore_errors=True)
-    return staging
-
-
-def _swap_in(staging: Path, index_dir: Path) -> None:
-    old = index_dir.with_name(index_dir.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if index_dir.exists():
-        # Keep files git or the user placed there (index/README.md) by moving only the index.
-        keep = [p for p in index_dir.iterdir() if p.name in FOLDER_FILES]
-        index_dir.rename(old)
-        index_dir.mkdir()
-        for item in keep:
-            shutil.move(str(old / item.name), index_dir / item.name)
-    else:
-        index_dir.parent.mkdir(parents=True, exist_ok=True)
-        index_dir.mkdir()
-    for item in staging.iterdir():
-        shutil.move(str(item), index_dir / item.name)
-    staging.rmdir()
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def update_index(
@@ -199,88 +160,40 @@ def update_index(
     # when two records share an id, the first one read wins, and "first" is now well defined.
     inputs.sort(key=lambda f: str(f.path))
 
-    engine_name = _choose_engine(index_dir, engine, rebuild)
+    engine_name = choose_engine(index_dir, engine, rebuild)
     existing = set(os.listdir(index_dir)) if index_dir.is_dir() else None
     had_index = existing is not None and is_archive(index_dir)
-    with writer_lock(index_dir):
-        target = _clear_for_rebuild(index_dir) if rebuild else index_dir
-        archive_id = _archive_id(index_dir)
-        try:
-            engine = open_archive(target)
-        except IndexNotFoundError:
-            engine = create_archive(target, engine_name, index_id=archive_id)
-        try:
-            stored = engine.stored_hashes()
-            digest_ids = engine.stored_digests()
-            known = Known(set(digest_ids), salt=f"{NORMALIZER_VERSION}|{default_source or ''}")
-            total_bytes = sum(f.size for f in inputs)
-            bulk = not stored and total_bytes >= BULK_THRESHOLD_BYTES
-            run = _Run(
-                engine,
-                stored,
-                digest_ids,
-                report,
-                problem,
-                default_source,
-                batch_size,
-                bulk,
-                progress,
-            )
-            _write_all(run, inputs, known, progress)
-        finally:
-            engine.close()
-        if rebuild:
-            if report.added == 0 and is_archive(index_dir):
-                shutil.rmtree(target, ignore_errors=True)
-                raise MorgueError(
-                    f"the rebuild found no article to index; {index_dir} is left as it was"
+    try:
+        with writer_lock(index_dir):
+            target = staging_for_rebuild(index_dir) if rebuild else index_dir
+            try:
+                engine = open_archive(target)
+            except IndexNotFoundError:
+                engine = create_archive(target, engine_name, index_id=archive_id_of(index_dir))
+            try:
+                stored = engine.stored_hashes()
+                digest_ids = engine.stored_digests()
+                salt = f"{NORMALIZER_VERSION}|{default_source or ''}"
+                bulk = not stored and sum(f.size for f in inputs) >= BULK_THRESHOLD_BYTES
+                run = _Run(
+                    *(engine, stored, digest_ids, report, problem, default_source),
+                    batch_size=batch_size,
+                    bulk=bulk,
+                    progress=progress,
                 )
-            _swap_in(target, index_dir)
+                _write_all(run, inputs, Known(set(digest_ids), salt))
+            finally:
+                engine.close()
+            if rebuild:
+                finish_rebuild(target, index_dir, nothing_found=report.added == 0)
+    except BaseException:
+        if not had_index and not report.commits:  # an interrupted first run: no empty index
+            remove_empty_index(index_dir, existing)
+        raise
     if not had_index and report.added == 0:
-        _remove_empty_index(index_dir, existing)
+        remove_empty_index(index_dir, existing)
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _remove_empty_index(index_dir: Path, existing: set[str] | None) -> None:
-    """A first run that indexed nothing (a mistyped file name) leaves no empty index behind:
-    it would be served as an empty archive instead of "no index here"."""
-    if existing is None:
-        shutil.rmtree(index_dir, ignore_errors=True)
-        return
-    for name in set(os.listdir(index_dir)) - existing - {LOCK_NAME}:
-        path = index_dir / name
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-
-
-def _archive_id(index_dir: Path) -> str | None:
-    """The archive's id, which a rebuild keeps; an index made before ids existed gets one now
-    (saved-query runs tell archives apart by it)."""
-    try:
-        meta = read_meta(index_dir)
-    except MorgueError:
-        return None
-    current = meta.get("schema_version") == SCHEMA_VERSION
-    if not meta.get("index_id") and meta.get("engine") and current:
-        write_meta(index_dir, meta["engine"])
-        meta = read_meta(index_dir)
-    return meta.get("index_id")
-
-
-def _choose_engine(index_dir: Path, asked: str | None, rebuild: bool) -> str:
-    try:
-        current = read_meta(index_dir).get("engine")
-    except MorgueError:
-        current = None
-    if current and asked and asked != current and not rebuild:
-        raise MorgueError(
-            f"index {index_dir} uses the {current} engine; to move it to {asked}, rebuild it: "
-            f"`morgue reindex --rebuild --engine {asked} PATH... --index {index_dir}`"
-        )
-    return asked or (current if rebuild and current else None) or load_settings().engine
 
 
 class _Run:
@@ -378,7 +291,8 @@ class _Run:
             self.writer = None
 
 
-def _write_all(run: _Run, inputs: list[InputFile], known: Known, progress: Progress) -> None:
+def _write_all(run: _Run, inputs: list[InputFile], known: Known) -> None:
+    progress = run.progress
     done_bytes = 0
     progress.start(sum(f.size for f in inputs))
     try:

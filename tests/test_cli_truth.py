@@ -151,3 +151,42 @@ def test_serve_on_a_busy_port_says_so_before_anything_else(seed_index):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(f"morgue: error: port {port} is in use; try --port ")
+
+
+def test_ctrl_c_during_a_first_bulk_run_is_one_line_and_leaves_no_process(tmp_path, engine_name):
+    """A terminal's Ctrl-C reaches the whole process group, the Whoosh bulk writer's processes
+    too: the run ends with one line (no traceback from any process) and no process lives on."""
+    import json
+    import os
+    import signal
+    import time
+
+    source = tmp_path / "big.jsonl"
+    with source.open("w", encoding="utf-8") as handle:
+        for n in range(12_000):  # about 6 MB: a first run of this size takes the bulk writer
+            body = f"Harbour report {n} on cargo, tankers and the port authority. " * 8
+            handle.write(json.dumps({"id": f"b{n}", "title": f"Report {n}", "body": body}) + "\n")
+    index = tmp_path / "index"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MORGUE_ENGINE": engine_name}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webui.cli", "reindex", str(source), "--index", str(index)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (index.exists() and len(list(index.iterdir())) > 3):
+        time.sleep(0.05)  # writing has begun
+    time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    lines = [line for line in err.splitlines() if line.strip()]
+    if process.returncode == ExitStatus.OK:  # it finished first: nothing to interrupt
+        pytest.skip("the run ended before the interrupt")
+    assert process.returncode == ExitStatus.INTERRUPTED, err
+    assert lines == ["morgue: interrupted; the index keeps its last commit"], err
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)  # the whole group is gone

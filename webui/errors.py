@@ -9,7 +9,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
-from search.errors import IndexNotFoundError, MorgueError, SchemaMismatchError
+from search.errors import IndexDamagedError, IndexNotFoundError, MorgueError, SchemaMismatchError
 
 CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
@@ -51,6 +51,18 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(SchemaMismatchError)
     def no_index(exc: MorgueError):
         return _respond(503, "no_index", "The archive is not ready", str(exc))
+
+    @app.errorhandler(IndexDamagedError)
+    @app.errorhandler(EOFError)
+    def damaged(exc: Exception):
+        app.logger.error("the index could not be read: %s", exc)
+        return _respond(
+            503,
+            "index_damaged",
+            "The archive could not be read",
+            "A file of the index is damaged or cut short. `morgue check` finds what is wrong "
+            "and says how to rebuild it from the sources.",
+        )
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

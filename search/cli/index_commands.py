@@ -115,6 +115,8 @@ def stats(as_json, index_dir) -> None:
 def check(index_dir) -> None:
     """Verify the index: it opens, its counts agree, every stored article reads back."""
     report = check_index(resolve_index(index_dir))
+    if report.missing:
+        raise click.ClickException(report.problems[0])
     if report.ok:
         click.echo(f"{report.path}: ok, {report.articles:,} articles read back")
         return

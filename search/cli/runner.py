@@ -30,9 +30,28 @@ def run(group: click.Group, argv: list[str] | None = None) -> int:
     argv = [a for a in argv if a != "--traceback"]
     try:
         group.main(args=argv, prog_name="morgue", standalone_mode=False)
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, EOFError):  # click turns an EOFError into Abort
+            if show_traceback:
+                traceback.print_exception(exc.__cause__)
+            click.echo(
+                "morgue: error: a file of the index ended early; the index may be damaged "
+                "(`morgue check` says, and how to rebuild it)",
+                err=True,
+            )
+            return ExitStatus.ERROR
         click.echo("morgue: interrupted; the index keeps its last commit", err=True)
         return ExitStatus.INTERRUPTED
+    except KeyboardInterrupt:
+        click.echo("morgue: interrupted; the index keeps its last commit", err=True)
+        return ExitStatus.INTERRUPTED
+    except click.NoSuchOption as exc:
+        hint = ""
+        if exc.option_name.startswith("-") and not exc.option_name.startswith("--"):
+            hint = " (to search for a word to leave out, put -- before the query: "
+            hint += "morgue search -- '-word')"
+        click.echo(f"morgue: error: {exc.format_message()}{hint}", err=True)
+        return ExitStatus.USAGE
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "morgue"
         click.echo(f"morgue: error: {exc.format_message()} (see `{command} --help`)", err=True)

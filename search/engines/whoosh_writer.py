@@ -10,6 +10,8 @@ to overlap with parsing; there every id must be new and written once.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from datetime import datetime, timezone
 
 from whoosh import index as whoosh_index
@@ -21,6 +23,24 @@ from search.types import EngineWriter, IndexDocument
 LOCK_TIMEOUT_SECONDS = 3.0
 
 
+def _children_ignore_interrupts(writer) -> None:
+    """Ctrl-C reaches the whole process group, and each of Whoosh's writer processes printed a
+    traceback of its own. They now start with SIGINT ignored: the parent alone is interrupted,
+    and its cancel stops them. (Signals can be set only in the main thread.)"""
+    start = getattr(writer, "_new_task", None)
+    if start is None or threading.current_thread() is not threading.main_thread():
+        return
+
+    def new_task():
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            return start()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    writer._new_task = new_task
+
+
 class WhooshWriter(EngineWriter):
     def __init__(self, ix, bulk: bool) -> None:
         self._indexed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -30,6 +50,7 @@ class WhooshWriter(EngineWriter):
         try:
             if self._bulk:
                 self._writer = ix.writer(procs=2, multisegment=True, limitmb=128)
+                _children_ignore_interrupts(self._writer)
             else:
                 self._writer = ix.writer(timeout=LOCK_TIMEOUT_SECONDS, limitmb=128)
         except whoosh_index.LockError:
@@ -74,5 +95,13 @@ class WhooshWriter(EngineWriter):
         writer.commit()
 
     def cancel(self) -> None:
+        """Abandon the writes. A bulk writer's processes are stopped first (they hold only this
+        run's unfinished work): left running, they would go on with files being deleted."""
         self._ops.clear()
+        tasks = list(getattr(self._writer, "tasks", ()))
+        for task in tasks:
+            if task.is_alive():
+                task.terminate()
+        for task in tasks:
+            task.join(timeout=10)
         self._writer.cancel()

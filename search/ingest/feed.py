@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from html import unescape
 
 import feedparser
 from bs4 import BeautifulSoup
@@ -13,14 +15,32 @@ from search.ingest.base import InputFile, RawRecord
 
 
 def _plain(html: str) -> str:
-    """Feed text is often HTML; keep its paragraphs, drop its markup."""
+    """Feed text is HTML (feedparser hands even a plain description back escaped: "AT&amp;T");
+    keep its paragraphs, drop its markup, decode its entities."""
     if "<" not in html:
-        return html
+        return unescape(html)
     soup = BeautifulSoup(html, "html.parser")
     for br in soup.find_all("br"):
         br.replace_with("\n")
     blocks = [p.get_text(" ", strip=True) for p in soup.find_all(["p", "li", "blockquote"])]
     return "\n\n".join(b for b in blocks if b) if blocks else soup.get_text(" ", strip=True)
+
+
+_EMAIL_THEN_NAME = re.compile(r"^\s*\S+@\S+\s+\((?P<name>[^)]+)\)\s*$")
+_NAME_THEN_EMAIL = re.compile(r"^\s*(?P<name>[^<(@]+?)\s*[<(]\s*\S+@\S+\s*[>)]\s*$")
+
+
+def _authors(entry) -> list[str]:
+    """The author names of an item. RSS writes ``jane@wire.example (Jane Roe)``, which
+    feedparser splits with an address pattern that does not know newer domain endings ("ple
+    (Jane Roe"); such a byline is read here, the name kept and the address dropped."""
+    raw = entry.get("author") or ""
+    for pattern in (_EMAIL_THEN_NAME, _NAME_THEN_EMAIL):
+        match = pattern.match(raw)
+        if match:
+            return [match.group("name").strip()]
+    names = [a.get("name") for a in entry.get("authors", []) if a.get("name")]
+    return names or ([raw] if raw and "@" not in raw else [])
 
 
 def read_feed(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
@@ -42,7 +62,7 @@ def read_feed(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
         source = ""
         if entry.get("source") and entry.source.get("title"):
             source = entry.source.title
-        authors = [a.get("name") for a in entry.get("authors", []) if a.get("name")]
+        authors = _authors(entry)
         fields = {
             "id": entry.get("id") or "",
             "title": entry.get("title", ""),
@@ -50,6 +70,6 @@ def read_feed(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
             "published": entry.get("published") or entry.get("updated") or "",
             "source": source or feed_title,
             "url": entry.get("link", ""),
-            "author": authors or entry.get("author", ""),
+            "author": authors,
         }
         yield RawRecord(fields, input_file.display, f"item {number}")

@@ -123,6 +123,13 @@ def _lex(text: str) -> list[_Token]:
             end = _WORD_END.search(text, i)
             j = end.start() if end else n
             word = text[i:j]
+            if "~" in word and not word.startswith(("http://", "https://")):
+                raise QuerySyntaxError(
+                    '~ works after a quoted phrase, as in "oil prices"~5; '
+                    "a word cannot be matched loosely",
+                    i + word.index("~"),
+                    text,
+                )
             field = _FIELD.match(word)
             if word in ("AND", "OR", "NOT"):
                 tokens.append(_Token(word, word, i))

@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+from search.saved.model import SavedQueryError
 from search.saved.schema import migrate
 
 BUSY_TIMEOUT_SECONDS = 30
@@ -26,7 +27,11 @@ def connect(path: str | Path) -> sqlite3.Connection:
     )
     db.row_factory = sqlite3.Row
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
-    db.execute("PRAGMA journal_mode = WAL")
+    try:
+        db.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.DatabaseError as exc:  # "file is not a database"
+        db.close()
+        raise SavedQueryError(f"{path} is not a saved-queries database ({exc})") from None
     db.execute("PRAGMA synchronous = FULL")
     db.execute("PRAGMA foreign_keys = ON")
     migrate(db)
