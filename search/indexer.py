@@ -166,10 +166,11 @@ def update_index(
     try:
         with writer_lock(index_dir):
             target = staging_for_rebuild(index_dir) if rebuild else index_dir
+            archive_id = archive_id_of(index_dir)  # gives an index made before ids one
             try:
                 engine = open_archive(target)
             except IndexNotFoundError:
-                engine = create_archive(target, engine_name, index_id=archive_id_of(index_dir))
+                engine = create_archive(target, engine_name, index_id=archive_id)
             try:
                 stored = engine.stored_hashes()
                 digest_ids = engine.stored_digests()
