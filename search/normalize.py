@@ -160,13 +160,20 @@ def title_from_text(text: str, max_chars: int = TITLE_MAX_CHARS) -> str:
 def parse_date(value: object) -> datetime | None:
     """Parse a publication date into a timezone-aware UTC datetime.
 
-    Accepts ISO 8601, RFC 822 (feeds) and the common written forms ("Feb 26, 1987",
+    Accepts ISO 8601, RFC 822 (feeds), epoch seconds or milliseconds given as a number (a JSON
+    ``timestamp``) and the common written forms ("Feb 26, 1987",
     "26-FEB-1987 15:01:01.79"); a date without a zone is taken as UTC. Raises ``ValueError`` with a
     reason for text that is not a plausible date; returns None for an empty value.
     """
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = value / 1000 if abs(value) > 1e11 else value  # milliseconds, as JavaScript
+        try:
+            parsed = datetime.fromtimestamp(seconds, tz=timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise ValueError(f"implausible date {value!r}") from None
+    elif isinstance(value, datetime):
         parsed = value
     elif isinstance(value, date):
         parsed = datetime(value.year, value.month, value.day)
@@ -356,7 +363,9 @@ def build_article(fields: dict, default_source: str | None = None) -> Normalized
     if published is None and date_errors:
         warnings.append("stored as undated: " + "; ".join(date_errors))
     elif published is None and fields.get("_missing_date"):
-        warnings.append("no ' date YYYY-MM-DD' header; stored as undated")
+        missing = fields["_missing_date"]
+        reason = missing if isinstance(missing, str) else "no ' date YYYY-MM-DD' header"
+        warnings.append(f"{reason}; stored as undated")
 
     title = title or title_from_text(body[dateline.end :])
     url = canonical_url(str(pick(fields, "url") or "")) if pick(fields, "url") else None

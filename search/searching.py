@@ -31,7 +31,7 @@ from search.facets import date_histogram, source_facets
 from search.highlight import find_matches, make_snippet
 from search.query.dates import BadDate, date_bound
 from search.query.modes import build_query
-from search.query.tree import Node, Or, Term
+from search.query.tree import MatchNone, Node, Or, Term
 from search.query.wildcards import WildcardExpander
 from search.types import (
     MAX_PAGE,
@@ -57,7 +57,8 @@ class Prepared:
     """A validated request and its query tree, parsed once and ready for one engine."""
 
     request: SearchRequest
-    query: Node
+    query: Node  # parsed, wildcards expanded
+    parsed: Node | None = None  # as parsed, before expansion
 
 
 def validate(request: SearchRequest) -> None:
@@ -95,7 +96,7 @@ def check(request: SearchRequest) -> Node:
 
 def prepare(engine: Engine, request: SearchRequest) -> Prepared:
     query = check(request)
-    return Prepared(request, WildcardExpander(engine.terms_with_prefix).expand(query))
+    return Prepared(request, WildcardExpander(engine.terms_with_prefix).expand(query), query)
 
 
 def parse_day(text: str | None, end: bool = False) -> date | None:
@@ -130,8 +131,22 @@ def run_search(engine: Engine, request: SearchRequest) -> SearchResults:
         date_facets=buckets,
         date_granularity=granularity,
         took_ms=(time.perf_counter() - started) * 1000,
-        warnings=unknown_sources(engine, request.sources) if request.sources else [],
+        warnings=warnings_for(engine, prepared),
     )
+
+
+def warnings_for(engine: Engine, prepared: Prepared) -> list[str]:
+    """What a reader should know about a result that looks empty or odd."""
+    request = prepared.request
+    warnings = []
+    if request.query.strip() and isinstance(prepared.parsed, MatchNone):
+        warnings.append(
+            f"every word of {request.query!r} is too common to be indexed (such as the, of, "
+            "and); add a word that says what you look for"
+        )
+    if request.sources:
+        warnings.extend(unknown_sources(engine, request.sources))
+    return warnings
 
 
 def iter_hits(engine: Engine, request: SearchRequest) -> Iterator[Hit]:

@@ -24,7 +24,7 @@ from flask import (
 
 from search.errors import InvalidRequestError, QuerySyntaxError
 from search.export import FORMATS, chunks, export_rows
-from search.saved import IndexChangedError, SavedQueryError, slugify
+from search.saved import IndexChangedError, RunChanges, SavedQueryError, slugify
 from search.searching import run_search
 from search.types import MAX_QUERY_CHARS, MODES, SORTS
 from webui.pagination import page_window
@@ -83,7 +83,8 @@ def saved_detail(slug: str):
     raw_page = request.args.get("page", "1")
     page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) <= 10_000 else 1
     results = run_search(engine(), item.paged(page, settings().page_size))
-    changes = store().last_changes(item)
+    elsewhere = store().last_ran_elsewhere(item, engine())
+    changes = RunChanges() if elsewhere else store().last_changes(item)
     runs = store().runs(item.slug)
     return render_template(
         "saved/detail.html",
@@ -93,7 +94,7 @@ def saved_detail(slug: str):
         new_ids=changes.new,
         changed_ids=changes.changed,
         archive_changed=store().archive_changed_since_last_run(item, engine()),
-        elsewhere=store().last_ran_elsewhere(item, engine()),
+        elsewhere=elsewhere,
         runs=runs,
         versions=store().versions(item.slug),
         spark=sparkline([r.total for r in runs]),
@@ -193,7 +194,9 @@ def saved_export(slug: str, fmt: str):
     if fmt not in FORMATS:
         abort(404)
     item = get_saved(slug)
-    rows = export_rows(engine(), item.paged(), store().last_changes(item).marked)
+    elsewhere = store().last_ran_elsewhere(item, engine())
+    marked = frozenset() if elsewhere else store().last_changes(item).marked
+    rows = export_rows(engine(), item.paged(), marked)
     return _download(rows, fmt, f"{item.slug}.{fmt}")
 
 

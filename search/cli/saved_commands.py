@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
@@ -11,10 +10,14 @@ import click
 from search.archive import open_archive
 from search.cli.options import day_option, db_option, index_option, resolve_db, resolve_index
 from search.export import FORMATS, RowCounter, chunks, export_rows, write_chunks
-from search.saved import RunReport, RunSummary, SavedQuery, SavedStore
+from search.saved import IndexChangedError, RunReport, RunSummary, SavedQuery, SavedStore
 from search.saved.transfer import dump, load
 from search.serialize import hit_to_dict
 from search.types import MODES, SORTS
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def open_store(db_path: Path | None) -> SavedStore:
@@ -38,6 +41,7 @@ def run_to_dict(run: RunSummary | None) -> dict | None:
             "last_indexed": run.index_updated,
             "switched": run.switched_index,
         },
+        "query_changed": run.query_changed,
     }
 
 
@@ -72,6 +76,8 @@ def report_to_dict(report: RunReport) -> dict:
         "gone": run.gone,
         "first_run": report.first,
         "recorded": report.recorded,
+        "query_changed": run.query_changed,
+        "warnings": list(report.results.warnings),
         "page": report.results.page,
         "hits": [
             {**hit_to_dict(h), "new": h.id in report.new_ids, "changed": h.id in report.changed_ids}
@@ -141,11 +147,13 @@ def saved_list(as_json, deleted, db_path) -> None:
     for item in items:
         last = item.last_run
         state = (
-            f"last run {last.run_at:%Y-%m-%d %H:%M}, {last.total:,} hits, {last.new:,} new"
+            f"last run {last.run_at:%Y-%m-%d %H:%M}, {plural(last.total, 'hit')}, "
+            f"{last.new:,} new, {last.changed:,} changed, {last.gone:,} gone"
             if last
             else "never run"
         )
-        click.echo(f"{item.name}  [{item.slug}]  {item.query!r}  ({state})")
+        where = f"deleted {item.deleted_at:%Y-%m-%d}" if item.deleted_at else item.slug
+        click.echo(f"{item.name}  [{where}]  {item.query!r}  ({state})")
 
 
 @saved.command("show")
@@ -175,8 +183,11 @@ def saved_show(name, db_path) -> None:
     for r in runs:
         if r.switched_index:
             click.echo(f"    -- switched to the index at {r.index} --")
+        if r.query_changed:
+            click.echo(f"    -- the query changed: version {r.version} --")
         click.echo(
-            f"    {r.run_at:%Y-%m-%d %H:%M:%S}  v{r.version}  {r.total:,} hits  +{r.new:,} new  "
+            f"    {r.run_at:%Y-%m-%d %H:%M:%S}  v{r.version}  {plural(r.total, 'hit')}  "
+            f"+{r.new:,} new  "
             f"{r.changed:,} changed  -{r.gone:,} gone  "
             f"(index: {r.index_articles or 0:,} articles{f' at {r.index}' if r.index else ''})"
         )
@@ -221,17 +232,21 @@ def saved_run(
         return
     run = report.run
     if report.first:
-        head = f"{run.total:,} hits (first run: the baseline for what is new next time)"
+        head = f"{plural(run.total, 'hit')} (first run: the baseline for what is new next time)"
     else:
         head = (
-            f"{run.total:,} hits: {run.new:,} new, {run.changed:,} changed, {run.gone:,} gone "
-            "since the last run"
+            f"{plural(run.total, 'hit')}: {run.new:,} new, {run.changed:,} changed, "
+            f"{run.gone:,} gone since the last run"
         )
+    if run.query_changed:
+        head += f" (the query changed since then: this is version {run.version})"
     if not report.recorded:
         head += f" (nothing has changed in the index since that run at {run.run_at:%H:%M:%S})"
     if run.switched_index:
         head += f" (on another index: {run.index})"
     click.echo(f"{report.saved.name}: {head}")
+    for warning in report.results.warnings:
+        click.echo(f"note: {warning}")
     for hit in report.hits:
         flag = (
             "NEW "
@@ -269,6 +284,11 @@ def saved_edit(
         changes["mode"] = mode
     if notes is not None:
         changes["notes"] = notes
+    if not changes:
+        raise click.UsageError(
+            "nothing to change: give --name, --query, --source, --clear-sources, --from, --to, "
+            "--sort, --mode or --notes"
+        )
     with open_store(db_path) as store:
         item = store.edit(name, **changes)
     click.echo(f"updated {item.name!r} (version {item.version}): {item.query}")
@@ -284,13 +304,17 @@ def saved_delete(name, yes, db_path) -> None:
         item = store.get(name)
         count = len(store.runs(item.name))
         if not yes:
-            if not sys.stdin.isatty():
-                raise click.UsageError(f"add --yes to delete {item.name!r} without being asked")
             question = (
-                f"Delete the saved query {item.name!r} and its {count:,} run"
-                f"{'' if count == 1 else 's'}? `morgue saved restore` brings it back for 30 days"
+                f"Delete the saved query {item.name!r} and its {plural(count, 'run')}? "
+                "`morgue saved restore` brings it back for 30 days"
             )
-            if not click.confirm(question, err=True):
+            try:
+                confirmed = click.confirm(question, err=True)
+            except (click.Abort, OSError):  # no answer to read: a script, say
+                raise click.UsageError(
+                    f"add --yes to delete {item.name!r} without being asked"
+                ) from None
+            if not confirmed:
                 raise click.ClickException(f"{item.name!r} was not deleted")
         store.delete(item.name)
     click.echo(f"deleted {item.name!r}; `morgue saved restore {item.slug}` brings it back")
@@ -315,15 +339,24 @@ def saved_restore(name, db_path) -> None:
     default=None,
     help="File to write (default: standard output).",
 )
+@click.option(
+    "--index-changed",
+    is_flag=True,
+    help="Export from another index than the last run's (nothing is then marked new).",
+)
 @index_option
 @db_option
-def saved_export(name, fmt, output, index_dir, db_path) -> None:
+def saved_export(name, fmt, output, index_changed, index_dir, db_path) -> None:
     """Every hit (not a page), in the saved sort order, with a `new` flag: new or changed in the
     last run."""
     with open_store(db_path) as store, open_archive(resolve_index(index_dir)) as engine:
         item = store.get(name)
+        elsewhere = store.last_ran_elsewhere(item, engine)
+        if elsewhere is not None and not index_changed:
+            raise IndexChangedError(item.name, elsewhere.path, str(Path(engine.path).resolve()))
+        marked = frozenset() if elsewhere else store.last_changes(item).marked
         counter = RowCounter()
-        rows = counter.wrap(export_rows(engine, item.paged(), store.last_changes(item).marked))
+        rows = counter.wrap(export_rows(engine, item.paged(), marked))
         write_chunks(chunks(rows, fmt), output)
     if output:
         click.echo(f"wrote {counter.count:,} hits to {output}", err=True)

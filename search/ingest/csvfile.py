@@ -54,9 +54,23 @@ class _Lines:
         self.start_record()
 
 
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def _delimiter(input_file: InputFile) -> str:
+    """Tab for .tsv; else the separator the header row uses most: a comma, or the semicolon of
+    spreadsheets saved in much of Europe (a tab or a bar, sometimes)."""
+    if input_file.inner_suffix == ".tsv":
+        return "\t"
+    first = input_file.head(8192).decode("utf-8", "replace").split("\n", 1)[0]
+    counts = {d: first.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
 def read_csv(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
     csv.field_size_limit(FIELD_SIZE_LIMIT)
-    delimiter = "\t" if input_file.inner_suffix == ".tsv" else ","
+    delimiter = _delimiter(input_file)
     with input_file.open_lines() as stream:
         lines = _Lines(repair_line(line) for line in stream)
         reader = csv.reader(lines, delimiter=delimiter, strict=True)

@@ -39,8 +39,10 @@ def _authors(entry) -> list[str]:
         match = pattern.match(raw)
         if match:
             return [match.group("name").strip()]
+    if "@" in raw:  # an address alone: no byline to keep (and feedparser's split is unreliable)
+        return []
     names = [a.get("name") for a in entry.get("authors", []) if a.get("name")]
-    return names or ([raw] if raw and "@" not in raw else [])
+    return names or ([raw] if raw else [])
 
 
 def read_feed(input_file: InputFile) -> Iterator[RawRecord | IngestError]:

@@ -63,4 +63,6 @@ def read_html(
         "url": url,
         "author": _meta(soup, "author", "article:author", "byl"),
     }
+    if not published:
+        fields["_missing_date"] = "no date in the page (no article:published_time, no <time>)"
     yield RawRecord(fields, input_file.display, None, digest)

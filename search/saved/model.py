@@ -63,6 +63,7 @@ class RunSummary:
     index_generation: int | None = None
     index: IndexIdentity | None = None
     switched_index: bool = False  # ran on another archive than the run before it
+    query_changed: bool = False  # ran another version of the query than the run before it
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,7 @@ def summary(row: sqlite3.Row, previous: sqlite3.Row | None = None) -> RunSummary
         index_generation=row["index_generation"],
         index=index,
         switched_index=bool(index and before and not index.same_archive(before)),
+        query_changed=previous is not None and previous["version"] != row["version"],
     )
 
 
@@ -148,7 +149,7 @@ def record_run(
     head = latest[0] if latest else None
     elsewhere = ran_elsewhere(head, engine)
     if elsewhere is not None and not index_changed:
-        raise IndexChangedError(name, str(elsewhere), str(here))
+        raise IndexChangedError(name, elsewhere.path, here.path)
     if head is not None and head["version"] == version and not archive_changed_since(head, engine):
         return head, changes_of(latest), len(latest) == 1, False
     current = match_keys(engine, request)
