@@ -31,7 +31,7 @@ from search.normalize import NORMALIZER_VERSION, build_article
 from search.types import Article, IndexDocument
 
 BATCH_SIZE = 5_000
-BATCH_BYTES = 64 * 1024 * 1024  # a batch also ends at this much text, however few articles
+BATCH_BYTES = 48 * 1024 * 1024  # a batch also ends at this much text and terms, however few
 BULK_THRESHOLD_BYTES = 4 * 1024 * 1024  # below this one process is faster than two
 
 
@@ -99,6 +99,12 @@ class Progress:
     def committed(self) -> None: ...
 
     def finish(self) -> None: ...
+
+
+def document_chars(document: IndexDocument) -> int:
+    """What a pending document holds in memory, roughly: its text and its terms."""
+    text = len(document.article.title) + len(document.article.body)
+    return text + len(document.title_terms) + len(document.body_terms)
 
 
 def document_for(article: Article, raw_digest: str | None = None) -> IndexDocument:
@@ -274,7 +280,7 @@ class _Run:
             self.writer.update(document)
             report.updated += 1
         self.pending += 1
-        self.pending_chars += len(article.body) + len(article.title)
+        self.pending_chars += document_chars(document)
         if self.pending >= self.batch_size or self.pending_chars >= BATCH_BYTES:
             self.commit()
 

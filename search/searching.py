@@ -29,6 +29,7 @@ from search.analysis import analyze_terms
 from search.errors import InvalidRequestError
 from search.facets import date_histogram, source_facets
 from search.highlight import find_matches, make_snippet
+from search.phrases import check_phrases
 from search.query.dates import BadDate, date_bound
 from search.query.modes import build_query
 from search.query.tree import MatchNone, Node, Or, Term
@@ -96,7 +97,14 @@ def check(request: SearchRequest) -> Node:
 
 def prepare(engine: Engine, request: SearchRequest) -> Prepared:
     query = check(request)
-    return Prepared(request, WildcardExpander(engine.terms_with_prefix).expand(query), query)
+    return Prepared(request, for_engine(engine, query), query)
+
+
+def for_engine(engine: Engine, query: Node) -> Node:
+    """The tree this engine runs: wildcards expanded against its terms, and any sloppy phrase
+    its own rule would match more loosely than ours narrowed to the articles ours accepts."""
+    expanded = WildcardExpander(engine.terms_with_prefix).expand(query)
+    return check_phrases(engine, expanded) if not engine.exact_proximity else expanded
 
 
 def parse_day(text: str | None, end: bool = False) -> date | None:
@@ -166,7 +174,7 @@ def ranked(engine: Engine, request: SearchRequest, query: Node) -> list[MatchedA
     """One page of ranked matches, without snippets, for a query tree the caller built itself
     (``morgue eval`` reads test-collection queries as plain words, never as syntax)."""
     validate(request)
-    return engine.search(WildcardExpander(engine.terms_with_prefix).expand(query), request).hits
+    return engine.search(for_engine(engine, query), request).hits
 
 
 def to_hit(article: Article, score: float | None, prepared: Prepared) -> Hit:

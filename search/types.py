@@ -228,6 +228,18 @@ class Engine(ABC):
 
     name: str
     path: Path
+    # Whether the engine's sloppy phrase is exactly our proximity rule (words in order, each
+    # within slop + 1 of the one before). If not, the pipeline checks its candidates.
+    exact_proximity: bool = True
+
+    def loose_phrase(self, phrase: Node) -> bool:
+        """Whether this phrase needs the pipeline's check on this engine."""
+        return not self.exact_proximity
+
+    def phrase_candidates(self, phrase: Node, field: str) -> Iterator[tuple[str, str]]:
+        """(article id, stored text of ``field``) of every article the engine's own, looser
+        sloppy phrase matches in ``field``: asked only when ``loose_phrase`` says so."""
+        raise NotImplementedError
 
     @abstractmethod
     def stored_hashes(self) -> dict[str, str]:

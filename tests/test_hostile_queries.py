@@ -11,8 +11,9 @@ import urllib.parse
 
 import pytest
 
+from search import phrases
 from search.archive import open_archive
-from search.engines import tantivy_query, whoosh_engine
+from search.engines import whoosh_engine
 from search.errors import InvalidRequestError, QuerySyntaxError, QueryTooSlowError
 from search.indexer import update_index
 from search.searching import run_search
@@ -122,8 +123,10 @@ def test_the_caps_are_the_documented_numbers(seed_engine):
 
 def test_the_time_limit_works_in_worker_threads(slice_index, engine_name, monkeypatch):
     """No signals: four threads at once each get the typed error, not a crash."""
-    module = whoosh_engine if engine_name == "whoosh" else tantivy_query
-    monkeypatch.setattr(module, "SEARCH_TIME_LIMIT_SECONDS", 0.0)
+    if engine_name == "whoosh":
+        monkeypatch.setattr(whoosh_engine, "SEARCH_TIME_LIMIT_SECONDS", 0.0)
+    else:
+        monkeypatch.setattr(phrases, "CHECK_TIME_LIMIT_SECONDS", 0.0)
     # Whoosh's limit is on ranking; tantivy's on checking a sloppy phrase of three words.
     query = "oil OR price OR trade" if engine_name == "whoosh" else '"oil price rise"~5'
     errors: list[BaseException] = []

@@ -24,17 +24,18 @@ from pathlib import Path
 import tantivy
 
 from search.engines.base import folder_identity, folder_size
-from search.engines.tantivy_query import Translator, date_query
+from search.engines.tantivy_query import Translator, date_query, is_loose, loose_phrase_query
 from search.engines.tantivy_schema import (
     TANTIVY_META,
     build_schema,
     split_keys,
     stored_article,
+    stored_fields,
     text_fields,
 )
 from search.engines.tantivy_writer import TantivyWriter
 from search.errors import IndexNotFoundError, SchemaMismatchError
-from search.query.tree import Node
+from search.query.tree import Node, Phrase
 from search.types import (
     Article,
     Engine,
@@ -54,6 +55,7 @@ _MAX_AGG_BUCKETS = 65_000
 
 class TantivyEngine(Engine):
     name = ENGINE_NAME
+    exact_proximity = False  # its sloppy phrase accepts reordered words: see tantivy_query
 
     def __init__(self, path: Path, index, schema_version: str) -> None:
         self.path = Path(path)
@@ -171,6 +173,19 @@ class TantivyEngine(Engine):
                 yield term
             last = term
 
+    def loose_phrase(self, phrase: Phrase) -> bool:
+        return is_loose(phrase)
+
+    def phrase_candidates(self, phrase: Phrase, field: str) -> Iterator[tuple[str, str]]:
+        searcher = self._searcher()
+        (tantivy_field,) = text_fields(field)
+        query = loose_phrase_query(self._schema, tantivy_field, phrase)
+        total = searcher.search(query, 1).count
+        if total:
+            for _, address in searcher.search(query, total, count=False).hits:
+                stored = stored_fields(searcher.doc(address))
+                yield stored["id"], stored.get(field) or ""
+
     def doc_frequency(self, field: str, term: str) -> int:
         (tantivy_field,) = text_fields(field)
         return self._searcher().doc_freq(tantivy_field, term)
@@ -237,7 +252,7 @@ class TantivyEngine(Engine):
 
     def _query(self, searcher, node: Node, request: SearchRequest):
         """The tantivy query for ``node`` with the request's source and date filters."""
-        query = Translator(self._schema, searcher).translate(node)
+        query = Translator(self._schema).translate(node)
         filters = []
         if request.sources:
             filters.append(

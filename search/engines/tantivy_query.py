@@ -1,23 +1,31 @@
-"""Our query tree as tantivy queries, against one searcher.
+"""Our query tree as tantivy queries.
 
 Proximity keeps our meaning (the words in order, each within N+1 positions of the last). tantivy's
 sloppy phrase also accepts words out of order, so: a slop of 0, or 1 with distinct words, is the
 same rule; a pair of words is made exact by shifting the second word's offset to the middle of
-the allowed distances; a longer sloppy phrase takes tantivy's (looser) matches as candidates and
-checks them with the query tree's own rule (``Phrase.occurs_in``) against the stored terms.
+the allowed distances; a longer sloppy phrase is ``loose``: the pipeline checks tantivy's matches
+by our rule (``search.phrases``) and the tree it sends narrows the phrase with an ``IdSet``.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime, timezone
 
 import tantivy
 
-from search.engines.base import SEARCH_TIME_LIMIT_SECONDS
-from search.engines.tantivy_schema import stored_fields, text_fields
-from search.errors import QueryTooSlowError
-from search.query.tree import And, DateRange, MatchAll, MatchNone, Node, Not, Or, Phrase, Term
+from search.engines.tantivy_schema import text_fields
+from search.query.tree import (
+    And,
+    DateRange,
+    IdSet,
+    MatchAll,
+    MatchNone,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Term,
+)
 
 
 def any_of(queries: list):
@@ -39,12 +47,21 @@ def date_query(schema, start: date | None, end: date | None):
     )
 
 
-class Translator:
-    """A tree (wildcards already expanded) -> a tantivy query, for one searcher."""
+def is_loose(phrase: Phrase) -> bool:
+    """Whether tantivy's sloppy phrase would accept more than our rule for this phrase."""
+    exact = phrase.slop == 0 or (phrase.slop == 1 and len(set(phrase.terms)) == len(phrase.terms))
+    return not exact and len(phrase.terms) > 2
 
-    def __init__(self, schema, searcher) -> None:
+
+def loose_phrase_query(schema, field: str, phrase: Phrase):
+    return tantivy.Query.phrase_query(schema, field, list(phrase.terms), phrase.slop)
+
+
+class Translator:
+    """A tree (wildcards already expanded, loose phrases narrowed) -> a tantivy query."""
+
+    def __init__(self, schema) -> None:
         self.schema = schema
-        self.searcher = searcher
 
     def translate(self, node: Node):
         Q, Occur = tantivy.Query, tantivy.Occur
@@ -62,6 +79,9 @@ class Translator:
             )
         if isinstance(node, DateRange):
             return date_query(self.schema, node.start, node.end)
+        if isinstance(node, IdSet):
+            ids = Q.term_set_query(self.schema, "id", sorted(node.ids))
+            return Q.const_score_query(ids, 0.0)
         if isinstance(node, Term):
             return self._either(node.field, lambda f: self._term(f, node.text), node.boost)
         if isinstance(node, Phrase):
@@ -85,37 +105,11 @@ class Translator:
         terms = list(node.terms)
         slop = node.slop
         Q = tantivy.Query
-        if slop == 0 or (slop == 1 and len(set(terms)) == len(terms)):
-            return Q.phrase_query(self.schema, field, terms, slop)
-        if len(terms) == 2:
-            first, second = terms
-            half = slop // 2  # distances 1 .. 1 + 2*half in one query
-            parts = [Q.phrase_query(self.schema, field, [(0, first), (1 + half, second)], half)]
-            if slop % 2:  # and the one distance an odd slop leaves over
-                parts.append(Q.phrase_query(self.schema, field, [(0, first), (slop + 1, second)]))
-            return parts[0] if len(parts) == 1 else any_of(parts)
-        query = Q.phrase_query(self.schema, field, terms, slop)
-        ids = self._verified(query, field, node)
-        return Q.boolean_query(
-            [
-                (tantivy.Occur.Must, query),
-                (
-                    tantivy.Occur.Must,
-                    Q.const_score_query(Q.term_set_query(self.schema, "id", ids), 0.0),
-                ),
-            ]
-        )
-
-    def _verified(self, query, field: str, node: Phrase) -> list[str]:
-        total = self.searcher.search(query, 1).count
-        if not total:
-            return []
-        ids = []
-        deadline = time.monotonic() + SEARCH_TIME_LIMIT_SECONDS
-        for n, (_, address) in enumerate(self.searcher.search(query, total, count=False).hits):
-            if n % 64 == 0 and time.monotonic() > deadline:
-                raise QueryTooSlowError(SEARCH_TIME_LIMIT_SECONDS)
-            stored = stored_fields(self.searcher.doc(address))
-            if node.occurs_in(stored.get(field, "").split()):
-                ids.append(stored["id"])
-        return ids
+        if is_loose(node) or slop == 0 or (slop == 1 and len(set(terms)) == len(terms)):
+            return loose_phrase_query(self.schema, field, node)
+        first, second = terms  # two words: exact with offsets
+        half = slop // 2  # distances 1 .. 1 + 2*half in one query
+        parts = [Q.phrase_query(self.schema, field, [(0, first), (1 + half, second)], half)]
+        if slop % 2:  # and the one distance an odd slop leaves over
+            parts.append(Q.phrase_query(self.schema, field, [(0, first), (slop + 1, second)]))
+        return parts[0] if len(parts) == 1 else any_of(parts)

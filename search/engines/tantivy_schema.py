@@ -4,8 +4,7 @@
   tokenizer, in ``*_terms`` fields: the terms, not tantivy's analysis, decide what matches,
   exactly as in the Whoosh index.
 * The article itself is stored once, as compact JSON in one bytes field: one stored value to
-  write and read instead of ten. The terms are stored with it, because tantivy's sloppy phrase is
-  looser than our proximity rule and its candidates are checked against them.
+  write and read instead of ten.
 * ``keys`` is one raw fast field holding id, content hash and raw digest together: the id/hash
   pairs a reindex or a saved-query run needs come from one column read, never from stored
   documents (tantivy returns a text column only as a sort key, and each such read costs a sort,
@@ -75,8 +74,6 @@ def document(doc: IndexDocument, indexed_at: str):
         "source": article.source,
         "content_hash": article.content_hash,
         "indexed_at": indexed_at,
-        "title_terms": doc.title_terms,
-        "body_terms": doc.body_terms,
     }
     fields = {
         "id": article.id,
@@ -90,10 +87,10 @@ def document(doc: IndexDocument, indexed_at: str):
         stored["url"] = article.url
     if article.author:
         stored["author"] = article.author
-        stored["author_terms"] = fields["author_terms"] = doc.author_terms
+        fields["author_terms"] = doc.author_terms
     if article.place:
         stored["place"] = article.place
-        stored["place_terms"] = fields["place_terms"] = doc.place_terms
+        fields["place_terms"] = doc.place_terms
     built = tantivy.Document(**fields)
     if article.published:
         seconds = int(article.published.timestamp())

@@ -21,7 +21,18 @@ from datetime import date
 from whoosh.matching.wrappers import FilterMatcher
 
 from search.engines.whoosh_schema import TERM_FIELDS
-from search.query.tree import And, DateRange, MatchAll, MatchNone, Node, Not, Or, Phrase, Term
+from search.query.tree import (
+    And,
+    DateRange,
+    IdSet,
+    MatchAll,
+    MatchNone,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Term,
+)
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
@@ -87,6 +98,8 @@ class DocSets:
             return set().union(*(term_docs(self.reader, f, node.text) for f in fields))
         if isinstance(node, Phrase):
             return self.phrase_docs(node)
+        if isinstance(node, IdSet):
+            return set().union(*(term_docs(self.reader, "id", i) for i in node.ids))
         if isinstance(node, DateRange):
             return self.days(node.start, node.end)
         if isinstance(node, Or):

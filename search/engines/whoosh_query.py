@@ -13,7 +13,18 @@ from whoosh import query as wq
 from whoosh import scoring
 
 from search.engines.whoosh_schema import TERM_FIELDS, epoch_seconds
-from search.query.tree import And, DateRange, MatchAll, MatchNone, Node, Not, Or, Phrase, Term
+from search.query.tree import (
+    And,
+    DateRange,
+    IdSet,
+    MatchAll,
+    MatchNone,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Term,
+)
 
 # Ranking parameters, tuned on Cranfield and CISI only (see benchmarks/RESULTS.md).
 TITLE_BOOST = 1.0  # BM25F already favours short fields; 1.5-3.0 ranked worse on both
@@ -65,6 +76,10 @@ def translate(node: Node) -> wq.Query:
         return wq.Not(translate(node.child))
     if isinstance(node, DateRange):
         return date_range(node.start, node.end)
+    if isinstance(node, IdSet):
+        if not node.ids:
+            return wq.NullQuery
+        return wq.ConstantScoreQuery(wq.Or([wq.Term("id", i) for i in sorted(node.ids)]), 0.0)
     if isinstance(node, Term):
         parts = [
             wq.Term(f, node.text, boost=_boost(f, node.field) * node.boost)

@@ -3,7 +3,7 @@
 Words in the tree are index terms already (analysed by the parser), so an engine never analyses
 anything: it looks terms up. Wildcards are expanded into terms against the engine's own term
 dictionary before a tree reaches an engine (``search.query.wildcards``), so engines see ``Term``,
-``Phrase``, ``DateRange``, ``And``/``Or``/``Not``, ``MatchAll`` and ``MatchNone`` only.
+``Phrase``, ``DateRange``, ``IdSet``, ``And``/``Or``/``Not``, ``MatchAll`` and ``MatchNone`` only.
 
 The proximity rule of a sloppy phrase lives here too, once (``Phrase.chains``): the highlighter
 marks by it, and an engine whose own sloppy phrase is looser checks its candidates by it.
@@ -77,6 +77,14 @@ class Wildcard(Node):
 class DateRange(Node):
     start: date | None  # inclusive
     end: date | None  # inclusive
+
+
+@dataclass(frozen=True)
+class IdSet(Node):
+    """Exactly these articles, by id: what a sloppy phrase checked by our proximity rule leaves of
+    an engine's looser matches (``search.phrases``). Never scores; only narrows."""
+
+    ids: frozenset[str]
 
 
 @dataclass(frozen=True)
