@@ -6,9 +6,9 @@ The rules, in order: a regex tokenizer (words, with inner dots, apostrophes and 
 
 Every part of Morgue that turns words into terms calls these functions: the indexer (which hands
 engines the terms, space-separated, so every engine holds the same terms at the same positions),
-the query parser and the highlighter. Nothing here knows an engine. Changing what these functions
-produce changes ``ANALYZER_VERSION``, and older indexes then ask for a rebuild instead of silently
-mismatching query and index terms.
+the query parser and the highlighter (``token_terms``). Nothing here knows an engine. Changing
+what these functions produce changes ``ANALYZER_VERSION``, and older indexes then ask for a
+rebuild instead of silently mismatching query and index terms.
 
 The stop list is ours: NLTK's stop-word corpus needs a download, and ``SnowballStemmer(...,
 ignore_stopwords=True)`` would need it too. Accent folding is the standard Unicode one (NFKD, then
@@ -21,7 +21,6 @@ import re
 import unicodedata
 from functools import lru_cache
 from itertools import accumulate
-from typing import NamedTuple
 
 from nltk.stem.snowball import SnowballStemmer
 
@@ -124,18 +123,6 @@ def normalize_word(word: str) -> str:
     return text
 
 
-class TermSpan(NamedTuple):
-    """One analysed token: its term, its position among kept tokens, and its character span.
-
-    A named tuple, not a dataclass: one is made per word of every highlighted article, and a
-    frozen dataclass cost several times more to build."""
-
-    term: str
-    position: int
-    start: int
-    end: int
-
-
 class _TermCache(dict):
     """Token -> index term ("" for a stop word), filled on first sight of each spelling.
 
@@ -183,18 +170,6 @@ def index_text(text: str) -> str:
 def index_names(text: str) -> str:
     """``index_text`` for author and place names."""
     return " ".join(analyze_names(text))
-
-
-def analyze_spans(text: str) -> list[TermSpan]:
-    """Terms with positions and character offsets, as the highlighter needs them."""
-    spans: list[TermSpan] = []
-    terms = _TEXT_TERMS
-    append = spans.append
-    for match in _TOKEN.finditer(text):
-        term = terms[match.group()]
-        if term:
-            append(TermSpan(term, len(spans), *match.span()))
-    return spans
 
 
 def token_terms(text: str) -> tuple[list[str], list[int]]:

@@ -6,7 +6,6 @@ import pytest
 
 from search.analysis import (
     analyze_names,
-    analyze_spans,
     analyze_terms,
     fold,
     index_text,
@@ -39,12 +38,16 @@ def test_analyzes_to(text, terms):
     assert analyze_terms(text) == terms
 
 
-def test_positions_skip_stop_words_and_offsets_point_at_the_words():
+def test_stop_words_take_no_term_and_offsets_point_at_the_words():
     text = "Deputize the IRS agents"
-    spans = list(analyze_spans(text))
-    assert [s.term for s in spans] == ["deput", "ir", "agent"]
-    assert [s.position for s in spans] == [0, 1, 2]
-    assert [text[s.start : s.end] for s in spans] == ["Deputize", "IRS", "agents"]
+    terms, bounds = token_terms(text)
+    assert terms == ["deput", "", "ir", "agent"]
+    assert [text[bounds[2 * i] : bounds[2 * i + 1]] for i in range(4)] == [
+        "Deputize",
+        "the",
+        "IRS",
+        "agents",
+    ]
 
 
 def test_stemmer_is_snowball_english_and_memoised():
@@ -65,7 +68,7 @@ def test_wildcard_patterns_fold_like_words():
 
 def test_every_route_to_terms_agrees():
     """The indexer (index_text), the parser (analyze_terms) and both highlighter paths
-    (analyze_spans, token_terms) must turn text into the very same terms at the same places."""
+    (token_terms) must turn text into the very same terms in the same order."""
     import gzip
 
     from tests.conftest import REUTERS_SLICE
@@ -75,12 +78,6 @@ def test_every_route_to_terms_agrees():
     for text in texts:
         terms = analyze_terms(text)
         assert index_text(text).split() == terms
-        spans = analyze_spans(text)
-        assert [s.term for s in spans] == terms
-        assert [s.position for s in spans] == list(range(len(terms)))
         tokens, bounds = token_terms(text)
         assert [t for t in tokens if t] == terms
-        kept = [i for i, t in enumerate(tokens) if t]
-        assert [(bounds[2 * i], bounds[2 * i + 1]) for i in kept] == [
-            (s.start, s.end) for s in spans
-        ]
+        assert len(bounds) == 2 * len(tokens) + 1  # every token spans bounds[2i]..bounds[2i+1]

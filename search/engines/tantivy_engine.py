@@ -223,8 +223,8 @@ class TantivyEngine(Engine):
             sources = {b["key"]: b["doc_count"] for b in aggs["sources"]["buckets"]}
             dated = int(aggs["dates"]["count"])
             if dated:
-                first = _day(aggs["dates"]["min"])
-                last = _day(aggs["dates"]["max"])
+                first = _epoch_day(aggs["dates"]["min"])
+                last = _epoch_day(aggs["dates"]["max"])
         meta = self._meta()
         last_indexed = None
         try:
@@ -288,7 +288,7 @@ class TantivyEngine(Engine):
             },
         )
         sources = {b["key"]: b["doc_count"] for b in aggs["sources"]["buckets"]}
-        days = {_day(b["key"]): b["doc_count"] for b in aggs["days"]["buckets"] if b["doc_count"]}
+        days = {_epoch_day(b["key"]): b["doc_count"] for b in aggs["days"]["buckets"] if b["doc_count"]}
         hits = [self._hit(searcher, key, address, request.sort) for key, address in found.hits]
         return EngineResults(total, hits, sources, days)
 
@@ -327,5 +327,5 @@ class TantivyEngine(Engine):
                 yield self._hit(searcher, key, address, request.sort)
 
 
-def _day(seconds: float) -> date:
+def _epoch_day(seconds: float) -> date:
     return EPOCH + timedelta(days=int(seconds) // SECONDS_PER_DAY)
