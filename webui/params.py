@@ -29,8 +29,8 @@ def request_from_args(args: MultiDict, page_size: int = 10) -> SearchRequest:
     request = SearchRequest(
         query=args.get("q", ""),
         sources=tuple(dict.fromkeys(s.strip() for s in args.getlist("source") if s.strip())),
-        date_from=_day(args.get("from", ""), False, "from"),
-        date_to=_day(args.get("to", ""), True, "to"),
+        date_from=_bound(args.get("from", ""), False, "from"),
+        date_to=_bound(args.get("to", ""), True, "to"),
         sort=args.get("sort", "relevance") or "relevance",
         page=int(raw_page),
         page_size=int(raw_limit),
@@ -40,7 +40,7 @@ def request_from_args(args: MultiDict, page_size: int = 10) -> SearchRequest:
     return request
 
 
-def _day(value: str, end: bool, name: str):
+def _bound(value: str, end: bool, name: str):
     try:
         return parse_day(value, end)
     except InvalidRequestError:

@@ -288,7 +288,9 @@ class TantivyEngine(Engine):
             },
         )
         sources = {b["key"]: b["doc_count"] for b in aggs["sources"]["buckets"]}
-        days = {_epoch_day(b["key"]): b["doc_count"] for b in aggs["days"]["buckets"] if b["doc_count"]}
+        days = {
+            _epoch_day(b["key"]): b["doc_count"] for b in aggs["days"]["buckets"] if b["doc_count"]
+        }
         hits = [self._hit(searcher, key, address, request.sort) for key, address in found.hits]
         return EngineResults(total, hits, sources, days)
 
