@@ -20,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from search.archive import open_archive, whoosh_engine  # noqa: E402
+from search.archive import open_archive  # noqa: E402
+from search.engines import whoosh_query  # noqa: E402
 from search.evaluation import METRICS, evaluate, load_qrels, load_queries, score  # noqa: E402
 from search.indexer import update_index  # noqa: E402
 from search.ingest import InputFile, read_records  # noqa: E402
@@ -103,7 +104,7 @@ def main(argv=None) -> int:
             for boost, k1, b in itertools.product(
                 (1.0, 1.5, 2.0, 3.0), (0.9, 1.2, 1.6), (0.5, 0.75, 0.9)
             ):
-                whoosh_engine.TITLE_BOOST, whoosh_engine.BM25_K1, whoosh_engine.BM25_B = (
+                whoosh_query.TITLE_BOOST, whoosh_query.BM25_K1, whoosh_query.BM25_B = (
                     boost,
                     k1,
                     b,

@@ -27,8 +27,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.peers import Fts5Peer, TantivyPeer  # noqa: E402
 from benchmarks.workload import QUERY_CLASSES, changed_copy, load_docs, make_queries, scaled_corpus  # noqa: E402
 from search.archive import open_archive  # noqa: E402
-from search.query.parser import parse_query  # noqa: E402
-from search.searching import run_search  # noqa: E402
+from search.searching import prepare, run_search  # noqa: E402
 from search.types import SearchRequest  # noqa: E402
 
 INDEX_SCRIPT = (
@@ -129,7 +128,7 @@ def morgue_queries(index: Path, queries) -> tuple[dict, dict]:
             started = time.perf_counter()
             run_search(engine, request)
             full[query.kind].append((time.perf_counter() - started) * 1000)
-            node = parse_query(request.query)
+            node = prepare(engine, request).query
             started = time.perf_counter()
             engine.search(node, request)
             engine_only[query.kind].append((time.perf_counter() - started) * 1000)

@@ -97,3 +97,31 @@ def test_check_reports_a_raw_digest_column_cut_short(tmp_path, monkeypatch):
     assert not report.ok
     assert any("digest" in p for p in report.problems), report.problems
     assert run(cli, ["check", "--index", str(index)]) == 1
+
+
+@pytest.mark.parametrize("text", QUERIES)
+@pytest.mark.parametrize("sort", ["relevance", "newest"])
+def test_one_pass_and_two_passes_give_the_same_page_and_counts(whoosh_slice, text, sort):
+    """The engine picks one scoring pass for queries expected to match little, else counting by
+    set algebra plus a ranked page: both ways must answer alike."""
+    from search.engines import whoosh_engine
+
+    request = SearchRequest(query=text, sort=sort, page_size=20)
+    node = prepare(whoosh_slice, request).query
+    searcher = whoosh_slice._searcher()
+    one = whoosh_slice._search_in_one_pass(searcher, node, request)
+    saved = whoosh_engine.ONE_PASS_MAX_MATCHES
+    whoosh_engine.ONE_PASS_MAX_MATCHES = -1  # never one pass
+    try:
+        two = whoosh_slice.search(node, request)
+    finally:
+        whoosh_engine.ONE_PASS_MAX_MATCHES = saved
+    assert (one.total, one.source_counts, one.day_counts) == (
+        two.total,
+        two.source_counts,
+        two.day_counts,
+    )
+    if sort == "relevance":
+        assert [round(h.score, 4) for h in one.hits] == [round(h.score, 4) for h in two.hits]
+    else:
+        assert [h.article.id for h in one.hits] == [h.article.id for h in two.hits]

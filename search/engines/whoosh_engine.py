@@ -18,14 +18,13 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from whoosh import sorting
 from whoosh.collectors import TimeLimitCollector
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import TimeLimit
 
 from search.engines.base import SEARCH_TIME_LIMIT_SECONDS, folder_identity, folder_size
 from search.engines.whoosh_docsets import DocSets, term_docs
-from search.engines.whoosh_query import translate, weighting
+from search.engines.whoosh_query import estimated_matches, sort_keys, translate, weighting
 from search.engines.whoosh_schema import (
     EPOCH,
     TERM_FIELDS,
@@ -55,6 +54,9 @@ from search.types import (
 )
 
 ENGINE_NAME = "whoosh"
+# Up to this many expected matches, scoring them all in one pass beats counting by set algebra
+# and ranking the page in a second pass (measured on Reuters-21578: RESULTS.md, "One pipeline").
+ONE_PASS_MAX_MATCHES = 1_500
 
 
 class WhooshEngine(Engine):
@@ -252,10 +254,29 @@ class WhooshEngine(Engine):
     # -------------------------------------------------------------------------------- searching
 
     def search(self, query: Node, request: SearchRequest) -> EngineResults:
+        """One snapshot: the page plus counts over every match.
+
+        Two ways, chosen by what the query will cost. A few matches expected (every word or
+        phrase of an AND is rare, no filter): one pass of Whoosh's matcher scores them all and
+        the counts come from its documents. Otherwise the matches are counted by set algebra over
+        posting blocks (C speed) and a second pass ranks only the page, skipping what it can.
+        """
+        searcher = self._searcher()
+        if self._one_pass_pays(searcher.reader(), query, request):
+            return self._search_in_one_pass(searcher, query, request)
         searcher, docnums, filtered = self._matching(query, request)
-        total = len(docnums)
-        if not total:
+        if not docnums:
             return EngineResults(0, [])
+        start = (request.page - 1) * request.page_size
+        hits: list[MatchedArticle] = []
+        if start < len(docnums):
+            limit = start + request.page_size
+            hits = list(
+                self._ranked(searcher, query, docnums, filtered, limit, request.sort, skip=start)
+            )
+        return self._counted(searcher, docnums, hits)
+
+    def _counted(self, searcher, docnums, hits) -> EngineResults:
         columns = self._columns_for(searcher.reader())
         codes, day_of = columns.source_codes, columns.days
         source_counts = Counter(codes[d] for d in docnums)
@@ -263,24 +284,44 @@ class WhooshEngine(Engine):
         day_counts.pop(UNDATED_DAY, None)
         sources = {columns.source_names[code]: n for code, n in source_counts.items()}
         days = {EPOCH + timedelta(days=day): n for day, n in day_counts.items()}
+        return EngineResults(len(docnums), hits, sources, days)
+
+    def _one_pass_pays(self, reader, query: Node, request: SearchRequest) -> bool:
+        if request.sources or request.date_from or request.date_to or not reader.doc_count():
+            return False
+        estimate = estimated_matches(reader, query)
+        return estimate is not None and estimate <= ONE_PASS_MAX_MATCHES
+
+    def _search_in_one_pass(self, searcher, query: Node, request: SearchRequest) -> EngineResults:
         start = (request.page - 1) * request.page_size
-        hits: list[MatchedArticle] = []
-        if start < total:
-            limit = start + request.page_size
-            hits = list(
-                self._ranked(searcher, query, docnums, filtered, limit, request.sort, skip=start)
+        collector = TimeLimitCollector(
+            searcher.collector(limit=None, sortedby=sort_keys(request.sort)),
+            timelimit=SEARCH_TIME_LIMIT_SECONDS,
+            use_alarm=False,
+        )
+        try:
+            searcher.search_with_collector(translate(query), collector)
+        except TimeLimit:
+            raise QueryTooSlowError(SEARCH_TIME_LIMIT_SECONDS) from None
+        results = collector.results()
+        docnums = set(results.docs())
+        if not docnums:
+            return EngineResults(0, [])
+        scored = request.sort == "relevance"
+        hits = [
+            MatchedArticle(
+                stored_article(searcher.stored_fields(results.docnum(n))),
+                float(results.score(n)) if scored else None,
             )
-        return EngineResults(total, hits, sources, days)
+            for n in range(start, min(start + request.page_size, results.scored_length()))
+        ]
+        return self._counted(searcher, docnums, hits)
 
     def _ranked(
         self, searcher, query, docnums, filtered, limit, sort, skip: int = 0
     ) -> Iterator[MatchedArticle]:
         """Hits in the requested order; stored fields are read one hit at a time."""
-        sortedby = None
-        if sort == "newest":
-            sortedby = [sorting.FieldFacet("date_desc"), sorting.FieldFacet("id")]
-        elif sort == "oldest":
-            sortedby = [sorting.FieldFacet("date"), sorting.FieldFacet("id")]
+        sortedby = sort_keys(sort)
         collector = searcher.collector(
             limit=limit, sortedby=sortedby, filter=docnums if filtered else None
         )

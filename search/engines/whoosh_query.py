@@ -10,7 +10,7 @@ from __future__ import annotations
 from math import log
 
 from whoosh import query as wq
-from whoosh import scoring
+from whoosh import scoring, sorting
 
 from search.engines.whoosh_schema import TERM_FIELDS, epoch_seconds
 from search.query.tree import (
@@ -94,3 +94,27 @@ def translate(node: Node) -> wq.Query:
         ]
         return parts[0] if len(parts) == 1 else wq.Or(parts)
     raise TypeError(f"cannot translate {node!r}")  # pragma: no cover
+
+
+def sort_keys(sort: str) -> list | None:
+    if sort == "newest":
+        return [sorting.FieldFacet("date_desc"), sorting.FieldFacet("id")]
+    if sort == "oldest":
+        return [sorting.FieldFacet("date"), sorting.FieldFacet("id")]
+    return None
+
+
+def estimated_matches(reader, node: Node) -> int | None:
+    """An upper bound on the matches of an AND of words and phrases, from document frequencies;
+    None for anything else (an OR, a NOT, a date range), which one pass would not make cheaper."""
+    if isinstance(node, Term):
+        return sum(reader.doc_frequency(f, node.text) for f in TERM_FIELDS[node.field])
+    if isinstance(node, Phrase):
+        return min(
+            sum(reader.doc_frequency(f, t) for f in TERM_FIELDS[node.field]) for t in node.terms
+        )
+    if isinstance(node, And):
+        bounds = [estimated_matches(reader, c) for c in node.children]
+        known = [b for b in bounds if b is not None]
+        return min(known) if known and len(known) == len(bounds) else None
+    return None
