@@ -32,13 +32,16 @@ def read_jsonl(
                     continue
                 where = f"line {lineno}"
                 if known is None:
-                    yield _record(line, input_file, where)
+                    record = _record(line, input_file, where)
+                    line = ""
+                    yield record
                     continue
                 digest = known.digest(line)
                 if digest in known.digests:
                     yield Unchanged(digest, input_file.display, where)
                     continue
                 record = _record(line, input_file, where)
+                line = ""  # a 50 MB line is not held while its record is indexed
                 if isinstance(record, RawRecord):
                     record.digest = digest
                 yield record
