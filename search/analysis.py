@@ -22,8 +22,6 @@ import unicodedata
 from functools import lru_cache
 from itertools import accumulate
 
-from nltk.stem.snowball import SnowballStemmer
-
 ANALYZER_VERSION = "en_stem_v2"
 
 # A word, with what holds a name or a number together kept inside it: dots and apostrophes
@@ -88,7 +86,6 @@ STOP_WORDS = frozenset(
     ]
 )
 
-_snowball = SnowballStemmer("english")
 _TOKEN = re.compile(TOKEN_PATTERN)
 _NAME_TOKEN = re.compile(NAME_PATTERN)
 _TOKEN_SPLIT = re.compile(f"({TOKEN_PATTERN})")
@@ -102,7 +99,16 @@ _UNDECOMPOSED = str.maketrans(
 @lru_cache(maxsize=200_000)
 def stem_english(word: str) -> str:
     """Snowball English stem of one lower-case word, memoised: news vocabularies repeat a lot."""
-    return _snowball.stem(word)
+    return _stemmer().stem(word)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    """NLTK's Snowball stemmer, made on first use: importing NLTK takes about a second, which a
+    command that never analyses text (``morgue --help``, ``stats``) should not pay."""
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer("english")
 
 
 def fold_accents(text: str) -> str:

@@ -7,9 +7,6 @@ import re
 from collections.abc import Iterator
 from html import unescape
 
-import feedparser
-from bs4 import BeautifulSoup
-
 from search.errors import IngestError
 from search.ingest.base import InputFile, RawRecord
 
@@ -19,6 +16,8 @@ def _plain(html: str) -> str:
     keep its paragraphs, drop its markup, decode its entities."""
     if "<" not in html:
         return unescape(html)
+    from bs4 import BeautifulSoup  # imported when a feed is read, not when a command starts
+
     soup = BeautifulSoup(html, "html.parser")
     for br in soup.find_all("br"):
         br.replace_with("\n")
@@ -46,6 +45,8 @@ def _authors(entry) -> list[str]:
 
 
 def read_feed(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
+    import feedparser  # imported when a feed is read, not when a command starts
+
     with input_file.open_binary() as stream:
         data = stream.read()
     parsed = feedparser.parse(data)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bs4 import BeautifulSoup
-
 from search.errors import IngestError
 from search.ingest.base import InputFile, Known, RawRecord, Unchanged, read_document
 
@@ -23,7 +21,7 @@ _DATE_META = (
 )
 
 
-def _meta(soup: BeautifulSoup, *names: str) -> str:
+def _meta(soup, *names: str) -> str:
     for name in names:
         tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
         if tag and tag.get("content"):
@@ -39,6 +37,8 @@ def read_html(
         yield loaded
         return
     text, digest = loaded
+    from bs4 import BeautifulSoup  # imported when a page is read, not when a command starts
+
     soup = BeautifulSoup(text, "html.parser")
     for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "aside", "form"]):
         tag.decompose()
