@@ -134,3 +134,44 @@ def test_stats_and_stored_state_agree(engines):
     assert sorted(x.id for x in whoosh.iter_articles()) == sorted(
         x.id for x in tantivy.iter_articles()
     )
+
+
+CORPUS_QUERIES = [
+    '"crude oil price"~5',
+    '"trade deficit japan"~6',
+    '"oil output opec"~8',
+    '"us dollar yen"~5',
+    '"bank of japan"~2',
+    '"interest rate cut"~3',
+    '"oil prices"~3',
+    "price* AND (opec OR saudi)",
+    "title:cocoa -brazil",
+    "date:[1987-03-01 TO 1987-03-15] AND wheat",
+    "source:reuters AND deficit",
+    "yen NOT dollar",
+]
+
+
+@pytest.fixture(scope="module")
+def corpus_engines(tmp_path_factory):
+    from tests.conftest import REUTERS_FULL
+
+    opened = []
+    for name in ("whoosh", "tantivy"):
+        path = tmp_path_factory.mktemp(f"agree-full-{name}") / "index"
+        update_index(path, [REUTERS_FULL], engine=name)
+        opened.append(open_archive(path))
+    yield opened
+    for engine in opened:
+        engine.close()
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+@pytest.mark.parametrize("text", CORPUS_QUERIES)
+def test_the_engines_agree_on_all_of_reuters(corpus_engines, text):
+    whoosh, tantivy = corpus_engines
+    request = SearchRequest(query=text, page_size=20)
+    assert match_keys(whoosh, request) == match_keys(tantivy, request)
+    a, b = run_search(whoosh, request), run_search(tantivy, request)
+    assert (a.total, a.source_facets, a.date_facets) == (b.total, b.source_facets, b.date_facets)

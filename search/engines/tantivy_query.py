@@ -1,10 +1,11 @@
 """Our query tree as tantivy queries.
 
 Proximity keeps our meaning (the words in order, each within N+1 positions of the last). tantivy's
-sloppy phrase also accepts words out of order, so: a slop of 0, or 1 with distinct words, is the
-same rule; a pair of words is made exact by shifting the second word's offset to the middle of
-the allowed distances; a longer sloppy phrase is ``loose``: the pipeline checks tantivy's matches
-by our rule (``search.phrases``) and the tree it sends narrows the phrase with an ``IdSet``.
+sloppy phrase lets each word move N positions either way from its place in the exact phrase, so:
+a slop of 0 is the same rule; a pair of words is made exact by shifting the second word's offset
+to the middle of the allowed distances; a longer sloppy phrase is ``loose``: the pipeline checks
+tantivy's (wider) matches by our rule (``search.phrases``) and narrows the phrase with an
+``IdSet``.
 """
 
 from __future__ import annotations
@@ -48,13 +49,18 @@ def date_query(schema, start: date | None, end: date | None):
 
 
 def is_loose(phrase: Phrase) -> bool:
-    """Whether tantivy's sloppy phrase would accept more than our rule for this phrase."""
-    exact = phrase.slop == 0 or (phrase.slop == 1 and len(set(phrase.terms)) == len(phrase.terms))
-    return not exact and len(phrase.terms) > 2
+    """Whether tantivy cannot say exactly what our rule says for this phrase: three words or
+    more with any slop (two words are made exact with offsets; no slop is the same rule)."""
+    return phrase.slop > 0 and len(phrase.terms) > 2
 
 
 def loose_phrase_query(schema, field: str, phrase: Phrase):
-    return tantivy.Query.phrase_query(schema, field, list(phrase.terms), phrase.slop)
+    """tantivy's sloppy phrase wide enough to hold every match of ours: it lets each word move
+    ``slop`` positions from its place in the exact phrase, and ours lets the k-th word stand up
+    to k * slop positions further on (each step may stretch), so its slop is (words - 1) * ours.
+    Narrowed to our matches by the pipeline."""
+    slop = phrase.slop * max(1, len(phrase.terms) - 1)
+    return tantivy.Query.phrase_query(schema, field, list(phrase.terms), slop)
 
 
 class Translator:
@@ -105,7 +111,7 @@ class Translator:
         terms = list(node.terms)
         slop = node.slop
         Q = tantivy.Query
-        if is_loose(node) or slop == 0 or (slop == 1 and len(set(terms)) == len(terms)):
+        if slop == 0 or is_loose(node):
             return loose_phrase_query(self.schema, field, node)
         first, second = terms  # two words: exact with offsets
         half = slop // 2  # distances 1 .. 1 + 2*half in one query

@@ -11,6 +11,7 @@ marks by it, and an engine whose own sloppy phrase is looser checks its candidat
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -45,22 +46,39 @@ class Phrase(Node):
     slop: int = 0  # 0: adjacent, in order; N: each word within N+1 positions after the last
 
     def chains(self, terms: Sequence[str]) -> Iterator[list[int]]:
-        """Every occurrence in ``terms`` (a field's index terms, in order): the positions of
-        the phrase's words, in order, each within ``slop + 1`` positions after the one before."""
-        first, rest = self.terms[0], self.terms[1:]
+        """Every occurrence in ``terms`` (a field's index terms, in order): for each place the
+        first word stands where the rest can follow, one chain of positions of the phrase's
+        words, in order, each within ``slop + 1`` positions after the one before.
+
+        Not greedy: "crude oil price"~5 matches "crude oil a b oil c d e f g price" through the
+        second "oil", as Whoosh's own sloppy phrase does (the first "oil" leads nowhere).
+        """
+        where: dict[str, list[int]] = {word: [] for word in self.terms}
+        for position, term in enumerate(terms):
+            if term in where:
+                where[term].append(position)
         reach = self.slop + 1
-        for start, term in enumerate(terms):
-            if term != first:
-                continue
-            chain = [start]
-            for wanted in rest:
-                last = chain[-1]
-                stop = min(last + reach, len(terms) - 1)
-                found = next((p for p in range(last + 1, stop + 1) if terms[p] == wanted), None)
-                if found is None:
+        dead: set[tuple[int, int]] = set()  # (word index, position) from which no chain goes on
+
+        def follow(index: int, position: int) -> list[int] | None:
+            if index == len(self.terms) - 1:
+                return [position]
+            if (index, position) in dead:
+                return None
+            candidates = where[self.terms[index + 1]]
+            start = bisect_right(candidates, position)
+            for following in candidates[start:]:
+                if following - position > reach:
                     break
-                chain.append(found)
-            if len(chain) == len(self.terms):
+                rest = follow(index + 1, following)
+                if rest is not None:
+                    return [position, *rest]
+            dead.add((index, position))
+            return None
+
+        for start in where[self.terms[0]]:
+            chain = follow(0, start)
+            if chain is not None:
                 yield chain
 
     def occurs_in(self, terms: Sequence[str]) -> bool:
