@@ -10,13 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from dateutil import parser as dateutil_parser
-
 from search.identity import content_hash, derived_id
+from search.timestamps import parse_date
 from search.types import Article
 
 UNKNOWN_SOURCE = "unknown"
@@ -27,7 +24,6 @@ TITLE_MAX_CHARS = 140
 # Longer texts are cut (with a warning): no news article is a million words, and one giant record
 # must not take a reindex's memory with it (a 50 MB record is read, cut, and indexed at 2 MB).
 MAX_BODY_CHARS = 2_000_000
-EARLIEST_YEAR = 1700
 
 # Field names readers may use for each Article attribute, in order of preference.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
@@ -154,62 +150,6 @@ def title_from_text(text: str, max_chars: int = TITLE_MAX_CHARS) -> str:
     return cut + "\u2026"
 
 
-# ---------------------------------------------------------------------------------------- dates
-
-
-def parse_date(value: object) -> datetime | None:
-    """Parse a publication date into a timezone-aware UTC datetime.
-
-    Accepts ISO 8601, RFC 822 (feeds), epoch seconds or milliseconds given as a number (a JSON
-    ``timestamp``) and the common written forms ("Feb 26, 1987",
-    "26-FEB-1987 15:01:01.79"); a date without a zone is taken as UTC. Raises ``ValueError`` with a
-    reason for text that is not a plausible date; returns None for an empty value.
-    """
-    if value is None or value == "":
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = value / 1000 if abs(value) > 1e11 else value  # milliseconds, as JavaScript
-        try:
-            parsed = datetime.fromtimestamp(seconds, tz=timezone.utc)
-        except (ValueError, OverflowError, OSError):
-            raise ValueError(f"implausible date {value!r}") from None
-    elif isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, date):
-        parsed = datetime(value.year, value.month, value.day)
-    else:
-        parsed = _parse_date_text(str(value).strip())
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    try:
-        parsed = parsed.astimezone(timezone.utc)
-    except (ValueError, OverflowError):
-        raise ValueError(f"unparseable date {value!r} (impossible time zone)") from None
-    if not EARLIEST_YEAR <= parsed.year <= datetime.now(timezone.utc).year + 1:
-        raise ValueError(f"implausible date {value!r}")
-    return parsed
-
-
-def _parse_date_text(text: str) -> datetime:
-    if not text:
-        raise ValueError("empty date")
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        pass
-    if re.match(r"^[A-Za-z]{3},", text):
-        try:
-            return parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            pass
-    if not re.search(r"\d{4}", text):
-        raise ValueError(f"unparseable date {text!r} (no year)")
-    try:
-        return dateutil_parser.parse(text, default=datetime(1900, 1, 1))
-    except (ValueError, OverflowError) as exc:
-        raise ValueError(f"unparseable date {text!r}") from exc
-
-
 # ---------------------------------------------------------------------------------------- sources
 
 
@@ -304,11 +244,17 @@ def pick(fields: dict, name: str) -> object:
     return None
 
 
+_BY = re.compile(r"^by\s+", re.IGNORECASE)
+
+
 def _join_authors(value: object) -> str:
+    """One byline from a name or a list of names; a leading "By " is the byline's, not the
+    name's ("By Ann Lee" in a CSV is Ann Lee, as a "By" line in the text is)."""
     if isinstance(value, (list, tuple)):
         names = [clean_line(v.get("name") if isinstance(v, dict) else str(v)) for v in value if v]
+        names = [_BY.sub("", n) for n in names]
         return ", ".join(n for n in names if n)
-    return clean_line(str(value))
+    return _BY.sub("", clean_line(str(value)))
 
 
 def build_article(fields: dict, default_source: str | None = None) -> Normalized:

@@ -13,11 +13,11 @@ from search.normalize import (
     canonical_url,
     clean_text,
     infer_source,
-    parse_date,
     parse_dateline,
     split_byline,
     title_from_text,
 )
+from search.timestamps import parse_date
 from tests.conftest import SEEDS
 
 UTC = timezone.utc
