@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import io
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -185,6 +186,18 @@ def decode_bytes(data: bytes) -> str:
                 return str(match)
         return str(best)
     return data.decode("cp1252", errors="replace")
+
+
+def parse_html(markup: str):
+    """A BeautifulSoup tree of ``markup``, which is always a document's text: Beautiful Soup's
+    warning that a short text "looks like a file name" (a page holding only ``.XML``) is about
+    a mistake this code cannot make, and is silenced. bs4 is imported here, when a page or a
+    feed is read, not when a command starts."""
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        return BeautifulSoup(markup, "html.parser")
 
 
 def looks_binary(text: str) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from html import unescape
 
 from search.errors import IngestError
-from search.ingest.base import InputFile, RawRecord
+from search.ingest.base import InputFile, RawRecord, parse_html
 
 
 def _plain(html: str) -> str:
@@ -16,9 +16,7 @@ def _plain(html: str) -> str:
     keep its paragraphs, drop its markup, decode its entities."""
     if "<" not in html:
         return unescape(html)
-    from bs4 import BeautifulSoup  # imported when a feed is read, not when a command starts
-
-    soup = BeautifulSoup(html, "html.parser")
+    soup = parse_html(html)
     for br in soup.find_all("br"):
         br.replace_with("\n")
     blocks = [p.get_text(" ", strip=True) for p in soup.find_all(["p", "li", "blockquote"])]

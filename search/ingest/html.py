@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from search.errors import IngestError
-from search.ingest.base import InputFile, Known, RawRecord, Unchanged, read_document
+from search.ingest.base import InputFile, Known, RawRecord, Unchanged, parse_html, read_document
 
 _DATE_META = (
     "article:published_time",
@@ -37,9 +37,7 @@ def read_html(
         yield loaded
         return
     text, digest = loaded
-    from bs4 import BeautifulSoup  # imported when a page is read, not when a command starts
-
-    soup = BeautifulSoup(text, "html.parser")
+    soup = parse_html(text)
     for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "aside", "form"]):
         tag.decompose()
     container = soup.find("article") or soup.find("main") or soup.body or soup
