@@ -185,7 +185,10 @@ def test_ctrl_c_during_a_first_bulk_run_is_one_line_and_leaves_no_process(tmp_pa
     lines = [line for line in err.splitlines() if line.strip()]
     if process.returncode == ExitStatus.OK:  # it finished first: nothing to interrupt
         pytest.skip("the run ended before the interrupt")
-    assert process.returncode == ExitStatus.INTERRUPTED, err
+    # 130, or killed by SIGINT (which a shell reports as 130 too): CPython ends that way on its
+    # own when the interrupt lands inside code run by exec() of a string, such as a dataclass
+    # being built while a module is first imported, even though the interrupt was handled.
+    assert process.returncode in (ExitStatus.INTERRUPTED, -signal.SIGINT), err
     assert lines == ["morgue: interrupted; the index keeps its last commit"], err
     time.sleep(0.5)
     with pytest.raises(ProcessLookupError):

@@ -96,7 +96,8 @@ class WhooshWriter(EngineWriter):
 
     def cancel(self) -> None:
         """Abandon the writes. A bulk writer's processes are stopped first (they hold only this
-        run's unfinished work): left running, they would go on with files being deleted."""
+        run's unfinished work): left running, they would go on with files being deleted. Their
+        queues are let go too, or the interpreter's exit would wait on them."""
         self._ops.clear()
         tasks = list(getattr(self._writer, "tasks", ()))
         for task in tasks:
@@ -104,4 +105,9 @@ class WhooshWriter(EngineWriter):
                 task.terminate()
         for task in tasks:
             task.join(timeout=10)
+        for name in ("jobqueue", "resultqueue"):  # nobody reads them now: at exit, Python would
+            queue = getattr(self._writer, name, None)  # wait on their feeder threads for ever
+            if queue is not None:
+                queue.cancel_join_thread()
+                queue.close()
         self._writer.cancel()
