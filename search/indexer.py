@@ -13,6 +13,7 @@ import ctypes
 import ctypes.util
 import functools
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -172,6 +173,7 @@ def update_index(
     engine_name = choose_engine(index_dir, engine, rebuild)
     existing = set(os.listdir(index_dir)) if index_dir.is_dir() else None
     had_index = existing is not None and is_archive(index_dir)
+    target = index_dir
     try:
         with writer_lock(index_dir):
             target = staging_for_rebuild(index_dir) if rebuild else index_dir
@@ -197,7 +199,9 @@ def update_index(
             if rebuild:
                 finish_rebuild(target, index_dir, nothing_found=report.added == 0)
     except BaseException:
-        if not had_index and not report.commits:  # an interrupted first run: no empty index
+        if rebuild and target != index_dir:  # an interrupted rebuild: the old index stays
+            shutil.rmtree(target, ignore_errors=True)
+        elif not had_index and not report.commits:  # an interrupted first run: no empty index
             remove_empty_index(index_dir, existing)
         raise
     if not had_index and report.added == 0:

@@ -139,14 +139,17 @@ def run_search(engine: Engine, request: SearchRequest) -> SearchResults:
         date_facets=buckets,
         date_granularity=granularity,
         took_ms=(time.perf_counter() - started) * 1000,
-        warnings=warnings_for(engine, prepared),
+        warnings=warnings_for(engine, prepared, found.total),
     )
 
 
-def warnings_for(engine: Engine, prepared: Prepared) -> list[str]:
+def warnings_for(engine: Engine, prepared: Prepared, total: int) -> list[str]:
     """What a reader should know about a result that looks empty or odd."""
     request = prepared.request
     warnings = []
+    last = max(1, -(-total // request.page_size))
+    if total and request.page > last:
+        warnings.append(f"there is no page {request.page}; the last is page {last}")
     if request.query.strip() and isinstance(prepared.parsed, MatchNone):
         warnings.append(
             f"every word of {request.query!r} is too common to be indexed (such as the, of, "

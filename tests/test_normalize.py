@@ -34,6 +34,9 @@ UTC = timezone.utc
         ("Feb 26, 1987", datetime(1987, 2, 26, tzinfo=UTC)),
         ("26 February 1987", datetime(1987, 2, 26, tzinfo=UTC)),
         ("26-FEB-1987 15:01:01.79", datetime(1987, 2, 26, 15, 1, 1, 790000, tzinfo=UTC)),
+        ("03.04.2025", datetime(2025, 4, 3, tzinfo=UTC)),  # dots: day first
+        ("3.4.2025 14:00", datetime(2025, 4, 3, 14, 0, tzinfo=UTC)),
+        ("03/04/2025", datetime(2025, 3, 4, tzinfo=UTC)),  # slashes: month first, as in the US
         ("", None),
         (None, None),
     ],
@@ -186,3 +189,17 @@ def test_nothing_to_index_is_an_error_but_an_empty_record_with_an_id_is_kept():
     kept = build_article({"id": "r-1", "title": "", "body": "", "date": "1987-04-03"})
     assert kept.article.id == "r-1"
     assert kept.warnings == ["empty article (no title, no text); kept under its id"]
+
+
+@pytest.mark.parametrize(
+    ("author", "expected"),
+    [
+        ("By Ann Lee", "Ann Lee"),
+        ("BY ANN LEE", "ANN LEE"),
+        (["By Ann Lee", "Bo Yu"], "Ann Lee, Bo Yu"),
+        ("Byron Tate", "Byron Tate"),  # a name that begins with "By" keeps it
+    ],
+)
+def test_a_leading_by_belongs_to_the_byline_not_the_name(author, expected):
+    built = build_article({"id": "a", "title": "T", "body": "Text.", "author": author})
+    assert built.article.author == expected

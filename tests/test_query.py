@@ -134,6 +134,8 @@ def test_positive_leaves_skip_negations():
         ("price*", "pricey", True),
         ("deputiz*", "deput", True),  # the stem of "deputized"
         ("deputiz*", "dep", False),
+        ("deputiz*", "deputi", False),  # "deputy": not a word "deputiz" begins
+        ("governm*", "govern", True),  # government
         ("oil*", "oi", False),  # short prefixes get no stem slack
         ("price*", "pri", False),
         ("price*", "pric", False),

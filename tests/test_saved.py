@@ -90,7 +90,7 @@ def test_edit_keeps_versions_and_delete_removes_history(store):
     assert store.list() == []
     assert [d.name for d in store.deleted()] == ["Oil prices"]
     store.add("Oil prices", "something else")  # the name is free at once
-    with pytest.raises(SavedQueryError, match="exists; rename it before restoring"):
+    with pytest.raises(SavedQueryError, match="exists; rename it first"):
         store.restore("Oil prices")
     store.delete("Oil prices")
     restored = store.restore("oil-prices")  # the most recently deleted one

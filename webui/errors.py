@@ -5,6 +5,9 @@ Nothing here ever shows a traceback to a client.
 
 from __future__ import annotations
 
+import struct
+import zlib
+
 from flask import Flask, Response, jsonify, render_template, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
@@ -54,6 +57,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(IndexDamagedError)
     @app.errorhandler(EOFError)
+    @app.errorhandler(struct.error)
+    @app.errorhandler(zlib.error)
     def damaged(exc: Exception):
         app.logger.error("the index could not be read: %s", exc)
         return _respond(

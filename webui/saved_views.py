@@ -93,6 +93,7 @@ def saved_detail(slug: str):
         req=item.paged(page),
         new_ids=changes.new,
         changed_ids=changes.changed,
+        gone_ids=sorted(changes.gone),
         archive_changed=store().archive_changed_since_last_run(item, engine()),
         elsewhere=elsewhere,
         runs=runs,

@@ -7,8 +7,10 @@ query, 1 any other failure, 130 an interrupt. A traceback is printed only with `
 
 from __future__ import annotations
 
+import struct
 import sys
 import traceback
+import zlib
 from enum import IntEnum
 
 import click
@@ -45,6 +47,18 @@ def run(group: click.Group, argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("morgue: interrupted; the index keeps its last commit", err=True)
         return ExitStatus.INTERRUPTED
+    except click.exceptions.NoArgsIsHelpError as exc:  # `morgue`, `morgue saved`: their help
+        click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+        return ExitStatus.OK
+    except (struct.error, zlib.error) as exc:  # read from a file the index holds, cut or garbled
+        if show_traceback:
+            traceback.print_exc()
+        click.echo(
+            f"morgue: error: a file of the index could not be read ({exc}); the index may be "
+            "damaged (`morgue check` says, and how to rebuild it)",
+            err=True,
+        )
+        return ExitStatus.ERROR
     except click.NoSuchOption as exc:
         hint = ""
         if exc.option_name.startswith("-") and not exc.option_name.startswith("--"):

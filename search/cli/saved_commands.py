@@ -15,6 +15,8 @@ from search.saved.transfer import dump, load
 from search.serialize import hit_to_dict
 from search.types import MODES, SORTS
 
+GONE_SHOWN = 20
+
 
 def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
@@ -78,6 +80,7 @@ def report_to_dict(report: RunReport) -> dict:
         "recorded": report.recorded,
         "query_changed": run.query_changed,
         "warnings": list(report.results.warnings),
+        "gone_ids": sorted(report.changes.gone),
         "page": report.results.page,
         "hits": [
             {**hit_to_dict(h), "new": h.id in report.new_ids, "changed": h.id in report.changed_ids}
@@ -196,7 +199,9 @@ def saved_show(name, db_path) -> None:
 @saved.command("run")
 @click.argument("name")
 @click.option(
-    "--new-only", is_flag=True, help="List only the hits that are new since the last run."
+    "--new-only",
+    is_flag=True,
+    help="List every hit that is new or changed since the run before (not one page).",
 )
 @click.option("--all", "all_hits", is_flag=True, help="List every hit, not one page.")
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
@@ -254,6 +259,10 @@ def saved_run(
             else ("UPD " if hit.id in report.changed_ids else "    ")
         )
         click.echo(f"{flag}{hit.date or 'undated'}  {hit.source}  {hit.title}  [{hit.id}]")
+    gone = sorted(report.changes.gone)
+    if gone:
+        more = f" and {len(gone) - GONE_SHOWN:,} more" if len(gone) > GONE_SHOWN else ""
+        click.echo(f"gone since the run before: {', '.join(gone[:GONE_SHOWN])}{more}")
 
 
 @saved.command("edit")
@@ -315,7 +324,8 @@ def saved_delete(name, yes, db_path) -> None:
                     f"add --yes to delete {item.name!r} without being asked"
                 ) from None
             if not confirmed:
-                raise click.ClickException(f"{item.name!r} was not deleted")
+                click.echo(f"kept {item.name!r}: nothing was deleted")
+                return
         store.delete(item.name)
     click.echo(f"deleted {item.name!r}; `morgue saved restore {item.slug}` brings it back")
 

@@ -95,8 +95,6 @@ def print_results(results: SearchResults) -> None:
     )
     for warning in results.warnings:
         click.echo(f"note: {warning}")
-    if results.total and not results.hits:
-        click.echo(f"note: there is no page {results.page}; the last is page {results.pages}")
     first = (results.page - 1) * results.page_size
     for number, hit in enumerate(results.hits, start=first + 1):
         click.echo()

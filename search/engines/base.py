@@ -33,6 +33,13 @@ def article_from_stored(stored: dict) -> Article:
     )
 
 
+def damage(exc: BaseException) -> str:
+    """What went wrong reading an index, in a line a person can read (a Rust or struct error's
+    first line, without its internals)."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"a file could not be read: {first[:160]}"
+
+
 def folder_identity(path: Path) -> tuple[int, int] | None:
     """Which index lives in the folder: ``reindex --rebuild`` swaps in a new ``morgue.json``."""
     try:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import tantivy
 
-from search.engines.base import folder_identity, folder_size
+from search.engines.base import damage, folder_identity, folder_size
 from search.engines.tantivy_query import Translator, date_query, is_loose, loose_phrase_query
 from search.engines.tantivy_schema import (
     TANTIVY_META,
@@ -34,7 +34,7 @@ from search.engines.tantivy_schema import (
     text_fields,
 )
 from search.engines.tantivy_writer import TantivyWriter
-from search.errors import IndexNotFoundError, SchemaMismatchError
+from search.errors import IndexDamagedError, IndexNotFoundError
 from search.query.tree import Node, Phrase
 from search.types import (
     Article,
@@ -78,9 +78,7 @@ class TantivyEngine(Engine):
         try:
             index = tantivy.Index.open(str(path))
         except (OSError, ValueError) as exc:
-            raise SchemaMismatchError(
-                str(path), f"unreadable ({type(exc).__name__}: {exc})", schema_version
-            ) from exc
+            raise IndexDamagedError(str(path), damage(exc)) from exc
         return cls(path, index, schema_version)
 
     @classmethod

@@ -12,6 +12,7 @@ in ``whoosh_writer``). Choices measured on this machine (see ARCHITECTURE.md):
 from __future__ import annotations
 
 import heapq
+import struct
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from whoosh.collectors import TimeLimitCollector
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import TimeLimit
 
-from search.engines.base import SEARCH_TIME_LIMIT_SECONDS, folder_identity, folder_size
+from search.engines.base import SEARCH_TIME_LIMIT_SECONDS, damage, folder_identity, folder_size
 from search.engines.whoosh_docsets import DocSets, term_docs
 from search.engines.whoosh_query import estimated_matches, sort_keys, translate, weighting
 from search.engines.whoosh_schema import (
@@ -40,7 +41,6 @@ from search.errors import (
     IndexDamagedError,
     IndexNotFoundError,
     QueryTooSlowError,
-    SchemaMismatchError,
 )
 from search.query.tree import Node
 from search.types import (
@@ -97,10 +97,8 @@ class WhooshEngine(Engine):
             raise IndexNotFoundError(str(path))
         try:
             ix = open_index(storage or DurableFileStorage(str(path)), build_schema())
-        except (OSError, EOFError, ValueError, AttributeError, ImportError) as exc:
-            raise SchemaMismatchError(
-                str(path), f"unreadable ({type(exc).__name__}: {exc})", schema_version
-            ) from exc
+        except (OSError, EOFError, ValueError, struct.error) as exc:
+            raise IndexDamagedError(str(path), damage(exc)) from exc
         return cls(path, ix, schema_version)
 
     @classmethod

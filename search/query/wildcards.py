@@ -12,11 +12,21 @@ import fnmatch
 import re
 from collections.abc import Callable, Iterable
 
+from search.analysis import stem_english
 from search.errors import QuerySyntaxError
 from search.query.tree import And, MatchNone, Node, Not, Or, Term, Wildcard
 
-STEM_SLACK = 2  # how many letters a stem may drop from a wildcard's literal prefix
-STEM_SLACK_MIN_PREFIX = 6  # shorter prefixes get none: "price*" must not match the stem "pri"
+STEM_MIN_PREFIX = 6  # shorter prefixes get no stem matching: "price*" must not match "pri"
+# Endings tried on a wildcard's literal prefix to find the stems its words index under:
+# "deputiz*" -> deputize, deputized, deputizing... -> "deput", which the pattern cannot reach.
+ENDINGS = (
+    *("", "e", "s", "es", "ed", "d", "ing", "er", "ers", "or", "ors", "y", "ies", "ied"),
+    *("ion", "ions", "ation", "ations", "ment", "ments", "ly", "al", "ity", "ness", "ive"),
+    *("ize", "izes", "ized", "izing", "ise", "ises", "ised", "ising", "ic", "ical"),
+    *("ate", "ates", "ated", "ating", "ent", "ents", "ence", "ences", "ance", "ances"),
+    *("ant", "ants", "ism", "isms", "ist", "ists", "able", "ible", "ful", "less", "ous"),
+    *("ial", "ian", "ians", "an", "ans", "ship"),
+)
 MAX_WILDCARD_TERMS = 1024  # words one query's wildcards may expand to, in all (as Lucene's cap)
 
 Lexicon = Callable[[str | None, str], Iterable[str]]
@@ -31,29 +41,30 @@ def wildcard_matcher(pattern: str) -> Callable[[str], bool]:
     """A predicate on index terms for a wildcard pattern.
 
     Index terms are stems, so "deputiz*" would miss "deput" (the stem of "deputized"). A pattern
-    that ends in * with a literal prefix of six or more letters therefore also matches a stem the
-    prefix starts with, if the stem drops at most ``STEM_SLACK`` letters of it. Shorter prefixes
-    get no slack: "price*" accepting "pri" (from "PRI", a ticker) ranked junk first.
+    that ends in * with a literal prefix of six letters or more also matches the stems of the
+    words that prefix begins: its completions with common endings, stemmed. Only those: letting
+    any shorter stem of the prefix match made "deputiz*" find every "deputy" ("deputi").
     """
     exact = re.compile(fnmatch.translate(pattern)).match
-    prefix = wildcard_prefix(pattern)
-    if not _has_slack(pattern):
+    stems = _completion_stems(pattern)
+    if not stems:
         return lambda term: exact(term) is not None
-    shortest = len(prefix) - STEM_SLACK
-    return lambda term: (
-        exact(term) is not None or (len(term) >= shortest and prefix.startswith(term))
-    )
+    return lambda term: exact(term) is not None or term in stems
 
 
 def wildcard_seek(pattern: str) -> str:
     """The prefix to scan the lexicon from so every term ``wildcard_matcher`` accepts is seen."""
     prefix = wildcard_prefix(pattern)
-    return prefix[: len(prefix) - STEM_SLACK] if _has_slack(pattern) else prefix
+    shorter = [s for s in _completion_stems(pattern) if prefix.startswith(s)]
+    return min(shorter, key=len) if shorter else prefix
 
 
-def _has_slack(pattern: str) -> bool:
+def _completion_stems(pattern: str) -> frozenset[str]:
     prefix = wildcard_prefix(pattern)
-    return pattern.endswith("*") and pattern[:-1] == prefix and len(prefix) >= STEM_SLACK_MIN_PREFIX
+    if not (pattern.endswith("*") and pattern[:-1] == prefix and len(prefix) >= STEM_MIN_PREFIX):
+        return frozenset()
+    stems = {stem_english(prefix + ending) for ending in ENDINGS}
+    return frozenset(s for s in stems if not s.startswith(prefix))  # the rest the glob finds
 
 
 class WildcardExpander:

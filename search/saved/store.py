@@ -10,6 +10,7 @@ from dataclasses import fields, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from search.errors import InvalidRequestError
 from search.saved import runs
 from search.saved.db import connect, insert, transaction
 from search.saved.model import (
@@ -153,7 +154,8 @@ class SavedStore:
                 "SELECT 1 FROM saved_query WHERE (name = ? OR slug = ?) AND deleted_at IS NULL",
                 (name, slug),
             ).fetchone():
-                raise SavedQueryError(f"a saved query named {name!r} (or {slug!r}) exists already")
+                also = f" (or {slug!r})" if slug != name else ""
+                raise SavedQueryError(f"a saved query named {name!r}{also} exists already")
             saved_id = insert(
                 self.db,
                 "saved_query",
@@ -267,7 +269,8 @@ class SavedStore:
                 (original, slug),
             ).fetchone():
                 raise SavedQueryError(
-                    f"a saved query named {original!r} exists; rename it before restoring"
+                    f"a saved query named {original!r} exists; rename it first "
+                    f"(`morgue saved edit {slug} --name NEW`), then restore"
                 )
             self.db.execute(
                 "UPDATE saved_query SET name = ?, slug = ?, deleted_at = NULL, deleted_name = NULL "
@@ -305,8 +308,8 @@ class SavedStore:
         )
         request = saved.paged(page, page_size)
         results = run_search(engine, request)
-        if new_only or all_hits:
-            hits = [h for h in iter_hits(engine, request) if all_hits or h.id in changes.marked]
+        if new_only or all_hits:  # every hit, or every new or changed one: never just a page
+            hits = [h for h in iter_hits(engine, request) if not new_only or h.id in changes.marked]
         else:
             hits = results.hits
         saved = self.get(name)
@@ -350,9 +353,9 @@ def _check_name(name: str | None) -> tuple[str, str]:
     name = " ".join((name or "").split())
     slug = slugify(name)
     if not name or not slug:
-        raise SavedQueryError("a saved query needs a name with at least one letter or digit")
+        raise InvalidRequestError("a saved query needs a name with at least one letter or digit")
     if len(name) > MAX_NAME_CHARS:
-        raise SavedQueryError(f"a saved query's name has at most {MAX_NAME_CHARS} characters")
+        raise InvalidRequestError(f"a saved query's name has at most {MAX_NAME_CHARS} characters")
     return name, slug
 
 
