@@ -25,6 +25,14 @@ class Settings:
     # Host names the web app answers to (comma-separated); empty: the loopback names when bound
     # to loopback, any name otherwise. A foreign Host header is refused (DNS rebinding).
     trusted_hosts: str = ""
+    # Grouping (see search.groups): copies reach this estimated Jaccard similarity of their
+    # word shingles and are published at most copy_days apart; a story takes articles this
+    # alike (cosine of title and lead) for story_days after its first. A change regroups the
+    # index at its next reindex.
+    copy_threshold: float = 0.6
+    copy_days: int = 2
+    story_threshold: float = 0.45
+    story_days: int = 3
 
 
 def load_settings(environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -48,11 +56,24 @@ def load_settings(environ: dict[str, str] | None = None, **overrides) -> Setting
 def _convert(name: str, raw: str):
     if name in ("index_dir", "seeds_dir", "db", "instance_path"):
         return Path(raw).expanduser()
-    if name in ("port", "page_size"):
+    if name in ("port", "page_size", "copy_days", "story_days"):
         try:
-            return int(raw)
+            value = int(raw)
         except ValueError:
+            value = -1
+        if value < 0:
             raise MorgueError(
                 f"{ENV_PREFIX}{name.upper()} must be a whole number, not {raw!r}"
             ) from None
+        return value
+    if name in ("copy_threshold", "story_threshold"):
+        try:
+            value = float(raw)
+        except ValueError:
+            value = -1.0
+        if not 0 < value <= 1:
+            raise MorgueError(
+                f"{ENV_PREFIX}{name.upper()} must be a number above 0 and at most 1, not {raw!r}"
+            )
+        return value
     return raw

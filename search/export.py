@@ -28,6 +28,8 @@ COLUMNS = (
     "score",
     "snippet",
     "snippet_spans",
+    "copy_group",
+    "story",
     "new",
 )
 FORMATS = ("csv", "jsonl")
@@ -54,6 +56,8 @@ def export_rows(
             "score": hit.score,
             "snippet": hit.snippet.text,
             "snippet_spans": [list(span) for span in hit.snippet.spans],
+            "copy_group": hit.copy_group,
+            "story": hit.story,
             "new": (hit.id in new_ids) if new_ids is not None else None,
         }
 

@@ -29,6 +29,7 @@ from search.folders import (
     remove_empty_index,
     staging_for_rebuild,
 )
+from search.groups.builder import GroupBuilder, GroupingSettings, GroupReport
 from search.ingest import InputFile, Known, Skipped, Unchanged, iter_input_files, read_records
 from search.locking import writer_lock
 from search.normalize import NORMALIZER_VERSION, build_article
@@ -50,6 +51,7 @@ class IndexReport:
     skipped: int = 0  # files in a folder that were not read (not an article format, dangling)
     commits: int = 0
     seconds: float = 0.0
+    groups: GroupReport = field(default_factory=GroupReport)
     problems: list[str] = field(default_factory=list)  # the first ones, for callers that show them
     skipped_files: list[str] = field(default_factory=list)  # the first ones, with the reason
 
@@ -102,6 +104,9 @@ class Progress:
 
     def committed(self) -> None: ...
 
+    def grouping(self) -> None:
+        """Every article is committed; copies and stories are being grouped."""
+
     def finish(self) -> None: ...
 
 
@@ -135,6 +140,7 @@ def update_index(
     keep_problems: int = 100,
     engine: str | None = None,
     on_skip: Callable[[str], None] | None = None,
+    grouping: GroupingSettings | None = None,
 ) -> IndexReport:
     """Index every article under ``paths`` into ``index_dir`` and report what happened.
 
@@ -182,8 +188,10 @@ def update_index(
                 engine = open_archive(target)
             except IndexNotFoundError:
                 engine = create_archive(target, engine_name, index_id=archive_id)
+            groups = GroupBuilder(target, grouping)
             try:
                 stored = engine.stored_hashes()
+                groups.sync(stored, lambda ids: filter(None, map(engine.get, ids)))
                 digest_ids = engine.stored_digests()
                 salt = f"{NORMALIZER_VERSION}|{default_source or ''}"
                 bulk = not stored and sum(f.size for f in inputs) >= BULK_THRESHOLD_BYTES
@@ -192,9 +200,17 @@ def update_index(
                     batch_size=batch_size,
                     bulk=bulk,
                     progress=progress,
+                    groups=groups,
                 )
                 _write_all(run, inputs, Known(set(digest_ids), salt))
+                progress.grouping()
+                engine.refresh()
+                report.groups = groups.group(
+                    engine.stats().articles, lambda terms: engine.doc_frequencies("body", terms)
+                )
             finally:
+                progress.finish()
+                groups.close()
                 engine.close()
             if rebuild:
                 finish_rebuild(target, index_dir, nothing_found=report.added == 0)
@@ -224,6 +240,7 @@ class _Run:
         batch_size,
         bulk,
         progress,
+        groups,
     ):
         self.engine = engine
         self.stored = stored
@@ -234,6 +251,7 @@ class _Run:
         self.batch_size = batch_size
         self.bulk = bulk
         self.progress = progress
+        self.groups = groups
         self.seen: set[str] = set()
         self.writer = None
         self.pending = 0
@@ -286,6 +304,7 @@ class _Run:
         else:
             self.writer.update(document)
             report.updated += 1
+        self.groups.stage(document)
         self.pending += 1
         self.pending_chars += document_chars(document)
         if self.pending >= self.batch_size or self.pending_chars >= BATCH_BYTES:
@@ -295,6 +314,7 @@ class _Run:
         if self.writer is not None:
             self.progress.committing(self.pending)
             self.writer.commit()
+            self.groups.commit()
             _give_back_free_memory()
             self.progress.committed()
             self.report.commits += 1
@@ -303,6 +323,7 @@ class _Run:
     def cancel(self) -> None:
         if self.writer is not None:
             self.writer.cancel()
+            self.groups.cancel()
             self.writer = None
 
 
@@ -326,6 +347,29 @@ def _malloc_trim():
         return None
 
 
+def regroup_index(
+    index_dir: str | Path,
+    grouping: GroupingSettings | None = None,
+    progress: Progress | None = None,
+) -> GroupReport:
+    """Group every article of an index again: after a change of thresholds, to decide old
+    stories with today's weights, or for an index made before grouping existed."""
+    index_dir = Path(index_dir)
+    progress = progress or Progress()
+    with writer_lock(index_dir), open_archive(index_dir) as engine:
+        groups = GroupBuilder(index_dir, grouping)
+        try:
+            groups.sync(engine.stored_hashes(), lambda ids: filter(None, map(engine.get, ids)))
+            groups.ungroup_all()
+            progress.grouping()
+            return groups.group(
+                engine.stats().articles, lambda terms: engine.doc_frequencies("body", terms)
+            )
+        finally:
+            progress.finish()
+            groups.close()
+
+
 def _write_all(run: _Run, inputs: list[InputFile], known: Known) -> None:
     progress = run.progress
     done_bytes = 0
@@ -342,4 +386,3 @@ def _write_all(run: _Run, inputs: list[InputFile], known: Known) -> None:
         run.commit()
     finally:
         run.cancel()
-        progress.finish()

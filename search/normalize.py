@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from search.identity import content_hash, derived_id
@@ -19,7 +20,7 @@ from search.types import Article
 UNKNOWN_SOURCE = "unknown"
 # Bump when a change here would turn the same raw record into a different Article: reindexing then
 # parses every record again instead of skipping the ones whose raw bytes it has seen.
-NORMALIZER_VERSION = "1"
+NORMALIZER_VERSION = "2"  # 2: a day-only date takes the time of day another field gives
 TITLE_MAX_CHARS = 140
 # Longer texts are cut (with a warning): no news article is a million words, and one giant record
 # must not take a reindex's memory with it (a 50 MB record is read, cut, and indexed at 2 MB).
@@ -257,6 +258,34 @@ def _join_authors(value: object) -> str:
     return _BY.sub("", clean_line(str(value)))
 
 
+def _publication_time(fields: dict) -> tuple[datetime | None, list[str]]:
+    """The first date field that parses; when it gives only a day and a later field gives a
+    time on that same day (Reuters' ``date`` and ``timestamp``), the time is kept too: it says
+    which of a day's reports came first."""
+    published, errors = None, []
+    for key in FIELD_ALIASES["date"]:
+        value = fields.get(key)
+        if value in (None, ""):
+            continue
+        try:
+            found = parse_date(value)
+        except ValueError as exc:
+            errors.append(f"{key}: {exc}")
+            continue
+        if published is None:
+            published = found
+            if not _day_only(value):
+                break
+        elif found is not None and found.date() == published.date() and found != published:
+            published = found
+            break
+    return published, errors
+
+
+def _day_only(value: object) -> bool:
+    return isinstance(value, str) and len(value.strip()) <= 10 and ":" not in value
+
+
 def build_article(fields: dict, default_source: str | None = None) -> Normalized:
     """Normalise one raw record into an Article.
 
@@ -295,17 +324,7 @@ def build_article(fields: dict, default_source: str | None = None) -> Normalized
         or UNKNOWN_SOURCE
     )
 
-    published = None
-    date_errors = []
-    for key in FIELD_ALIASES["date"]:
-        value = fields.get(key)
-        if value in (None, ""):
-            continue
-        try:
-            published = parse_date(value)
-            break
-        except ValueError as exc:
-            date_errors.append(f"{key}: {exc}")
+    published, date_errors = _publication_time(fields)
     if published is None and date_errors:
         warnings.append("stored as undated: " + "; ".join(date_errors))
     elif published is None and fields.get("_missing_date"):

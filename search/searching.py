@@ -26,8 +26,10 @@ from datetime import date
 from math import log
 
 from search.analysis import analyze_terms
+from search.collapse import COUNT_LIMIT, annotate, collapsed, match_groups
 from search.errors import InvalidRequestError
 from search.facets import date_histogram, source_facets
+from search.groups.views import open_groups
 from search.highlight import find_matches, make_snippet
 from search.phrases import check_phrases
 from search.query.dates import BadDate, date_bound
@@ -35,6 +37,7 @@ from search.query.modes import build_query
 from search.query.tree import MatchNone, Node, Or, Term
 from search.query.wildcards import WildcardExpander
 from search.types import (
+    COLLAPSES,
     MAX_PAGE,
     MAX_PAGE_SIZE,
     MAX_QUERY_CHARS,
@@ -73,6 +76,8 @@ def validate(request: SearchRequest) -> None:
         raise InvalidRequestError(f"mode must be one of {', '.join(MODES)}")
     if request.sort not in SORTS:
         raise InvalidRequestError(f"sort must be one of {', '.join(SORTS)}")
+    if request.collapse not in COLLAPSES:
+        raise InvalidRequestError(f"collapse must be one of {', '.join(COLLAPSES)}")
     if not 1 <= request.page <= MAX_PAGE:
         raise InvalidRequestError(f"page must be a whole number from 1 to {MAX_PAGE:,}")
     if not 1 <= request.page_size <= MAX_PAGE_SIZE:
@@ -122,13 +127,32 @@ def parse_day(text: str | None, end: bool = False) -> date | None:
 
 
 def run_search(engine: Engine, request: SearchRequest) -> SearchResults:
-    """One page of results with facets, timeline and warnings."""
+    """One page of results with facets, timeline, groups and warnings."""
     started = time.perf_counter()
     prepared = prepare(engine, request)
     found = engine.search(prepared.query, request)
-    hits = [to_hit(m.article, m.score, prepared) for m in found.hits]
+    matches, known, grouped = found.hits, None, False
+    store = open_groups(engine.path)
+    if store is not None:
+        with store:
+            grouped = True
+            if 0 < found.total <= COUNT_LIMIT:
+                known = match_groups(store, engine.match_keys(prepared.query, request))
+            if request.collapse != "none":
+                matches = collapsed(
+                    engine.iter_hits(prepared.query, request),
+                    store,
+                    known,
+                    request.collapse,
+                    first=(request.page - 1) * request.page_size,
+                    count=request.page_size,
+                )
+            hits = [to_hit(m.article, m.score, prepared) for m in matches]
+            hits = annotate(hits, store, known, request.collapse)
+    else:
+        hits = [to_hit(m.article, m.score, prepared) for m in matches]
     granularity, buckets = date_histogram(found.day_counts)
-    return SearchResults(
+    results = SearchResults(
         query=request.query,
         total=found.total,
         page=request.page,
@@ -138,18 +162,29 @@ def run_search(engine: Engine, request: SearchRequest) -> SearchResults:
         source_facets=source_facets(found.source_counts),
         date_facets=buckets,
         date_granularity=granularity,
-        took_ms=(time.perf_counter() - started) * 1000,
-        warnings=warnings_for(engine, prepared, found.total),
+        collapse=request.collapse if grouped else "none",
+        copy_groups=known.copy_groups if known else None,
+        stories=known.stories if known else None,
+        source_story_facets=known.source_stories if known else [],
     )
+    results.warnings = warnings_for(engine, prepared, results, grouped)
+    results.took_ms = (time.perf_counter() - started) * 1000
+    return results
 
 
-def warnings_for(engine: Engine, prepared: Prepared, total: int) -> list[str]:
+def warnings_for(
+    engine: Engine, prepared: Prepared, results: SearchResults, grouped: bool = True
+) -> list[str]:
     """What a reader should know about a result that looks empty or odd."""
     request = prepared.request
     warnings = []
-    last = max(1, -(-total // request.page_size))
-    if total and request.page > last:
-        warnings.append(f"there is no page {request.page}; the last is page {last}")
+    if results.total and request.page > results.pages:
+        warnings.append(f"there is no page {request.page}; the last is page {results.pages}")
+    if request.collapse != "none" and not grouped and results.total:
+        warnings.append(
+            "this index has no copies or stories grouped yet, so nothing is collapsed: "
+            "`morgue regroup` groups them"
+        )
     if request.query.strip() and isinstance(prepared.parsed, MatchNone):
         warnings.append(
             f"every word of {request.query!r} is too common to be indexed (such as the, of, "
@@ -161,10 +196,21 @@ def warnings_for(engine: Engine, prepared: Prepared, total: int) -> list[str]:
 
 
 def iter_hits(engine: Engine, request: SearchRequest) -> Iterator[Hit]:
-    """Every hit of ``request`` in its sort order, pagination ignored, read lazily."""
+    """Every hit of ``request`` in its sort order, pagination and collapsing ignored, read
+    lazily, each with its groups."""
     prepared = prepare(engine, replace(request, page=1))
-    for match in engine.iter_hits(prepared.query, request):
-        yield to_hit(match.article, match.score, prepared)
+    store = open_groups(engine.path)
+    try:
+        batch: list[Hit] = []
+        for match in engine.iter_hits(prepared.query, request):
+            batch.append(to_hit(match.article, match.score, prepared))
+            if len(batch) == 200:
+                yield from annotate(batch, store) if store else batch
+                batch = []
+        yield from annotate(batch, store) if store else batch
+    finally:
+        if store is not None:
+            store.close()
 
 
 def match_keys(engine: Engine, request: SearchRequest) -> dict[str, str]:

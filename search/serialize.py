@@ -4,6 +4,7 @@ title), never as markup: each client marks them its own way."""
 
 from __future__ import annotations
 
+from search.coverage import Story
 from search.types import Article, Hit, SearchResults
 
 
@@ -19,6 +20,12 @@ def hit_to_dict(hit: Hit) -> dict:
         "snippet": hit.snippet.text,
         "snippet_spans": [list(span) for span in hit.snippet.spans],
         "title_spans": [list(span) for span in hit.title_spans],
+        "copy_group": hit.copy_group,
+        "copies": hit.copies,
+        "story": hit.story,
+        "story_size": hit.story_size,
+        "collapsed": hit.collapsed,
+        "collapsed_outlets": hit.collapsed_outlets,
     }
 
 
@@ -26,10 +33,17 @@ def results_to_dict(results: SearchResults) -> dict:
     return {
         "query": results.query,
         "total": results.total,
+        "stories": results.stories,
+        "copy_groups": results.copy_groups,
+        "collapse": results.collapse,
         "page": results.page,
+        "pages": results.pages,
         "hits": [hit_to_dict(h) for h in results.hits],
         "facets": {
             "source": [{"value": f.value, "count": f.count} for f in results.source_facets],
+            "source_stories": [
+                {"value": f.value, "count": f.count} for f in results.source_story_facets
+            ],
             "date": [{"bucket": b.bucket, "count": b.count} for b in results.date_facets],
         },
         "warnings": list(results.warnings),
@@ -48,4 +62,49 @@ def article_to_dict(article: Article) -> dict:
         "place": article.place,
         "content_hash": article.content_hash,
         "body": article.body,
+    }
+
+
+def brief(article: Article) -> dict:
+    """An article as a group lists it."""
+    return {
+        "id": article.id,
+        "source": article.source,
+        "date": article.date_text,
+        "published": article.published.isoformat() if article.published else None,
+        "title": article.title,
+        "author": article.author,
+        "url": article.url,
+    }
+
+
+def story_to_dict(story: Story) -> dict:
+    return {
+        "id": story.id,
+        "first": story.first.id,
+        "articles": [brief(a) for a in story.articles],
+        "outlets": [
+            {"source": o.source, "first": o.first.id, "articles": o.articles} for o in story.outlets
+        ],
+        "copy_groups": [
+            {
+                "id": group.id,
+                "first": group.first.id,
+                "copies": [
+                    {
+                        "id": copy.article.id,
+                        "source": copy.article.source,
+                        "added_words": copy.added,
+                        "removed_words": copy.removed,
+                        "changes": [
+                            {"op": c.op, "before": c.before, "after": c.after}
+                            for c in copy.changes
+                            if c.op != "equal"
+                        ],
+                    }
+                    for copy in group.copies
+                ],
+            }
+            for group in story.copy_groups
+        ],
     }

@@ -20,6 +20,8 @@ if typing.TYPE_CHECKING:
 
 SORTS = ("relevance", "newest", "oldest")
 MODES = ("auto", "all", "any")  # how strictly the words must all match (see search.query.modes)
+# What a list of hits folds together: nothing, near-identical copies, or whole stories.
+COLLAPSES = ("none", "copies", "stories")
 MAX_PAGE_SIZE = 100
 MAX_PAGE = 10_000
 MAX_QUERY_CHARS = 2000
@@ -73,6 +75,7 @@ class SearchRequest:
     page_size: int = 10
     snippet_chars: int = 240
     mode: str = "auto"  # all | any | auto (see search.modes)
+    collapse: str = "none"  # none | copies | stories: one hit per group, its best-ranked member
 
     def to_dict(self) -> dict:
         """Every field but the page, as JSON-ready values: what a saved query stores, so a field
@@ -130,6 +133,16 @@ class Hit:
     snippet: Snippet
     content_hash: str = ""
     title_spans: tuple[tuple[int, int], ...] = ()  # matches in the title, for front ends
+    # Its groups, each named by its first article's id (None: the index has no groups yet),
+    # and how many articles each holds in the archive.
+    copy_group: str | None = None
+    copies: int = 1
+    story: str | None = None
+    story_size: int = 1
+    # When the list is collapsed: the other matches of its group folded under this hit, and
+    # how many outlets published them.
+    collapsed: int = 0
+    collapsed_outlets: int = 0
 
 
 @dataclass(frozen=True)
@@ -159,10 +172,25 @@ class SearchResults:
     date_granularity: str  # "day", "month" or "year"
     took_ms: float = 0.0
     warnings: list[str] = field(default_factory=list)  # for the reader: "no articles from ..."
+    collapse: str = "none"
+    # Distinct copy groups and stories among all matches (None: no groups, or too many matches
+    # to count them), and the source facet counted in stories.
+    copy_groups: int | None = None
+    stories: int | None = None
+    source_story_facets: list[FacetCount] = field(default_factory=list)
+
+    @property
+    def listed(self) -> int:
+        """How many entries the whole list has: articles, or groups when collapsed."""
+        if self.collapse == "copies" and self.copy_groups is not None:
+            return self.copy_groups
+        if self.collapse == "stories" and self.stories is not None:
+            return self.stories
+        return self.total
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        return max(1, -(-self.listed // self.page_size))
 
 
 @dataclass
@@ -260,6 +288,11 @@ class Engine(ABC):
     @abstractmethod
     def doc_frequency(self, field: str, term: str) -> int:
         """How many articles hold ``term`` in ``field`` (title or body)."""
+
+    def doc_frequencies(self, field: str, terms: list[str]) -> list[int]:
+        """``doc_frequency`` of each of ``terms``, on one view of the index (grouping asks for
+        thousands at once)."""
+        return [self.doc_frequency(field, term) for term in terms]
 
     @abstractmethod
     def search(self, query: Node, request: SearchRequest) -> EngineResults: ...

@@ -327,6 +327,7 @@ def test_the_parts_are_read_from_the_document(project):
         "query",
         "ingest",
         "engines",
+        "groups",
         "pipeline",
         "features",
         "cli",

@@ -41,7 +41,11 @@ def test_reindex_summary_and_json_search_on_seeds(morgue, tmp_path, seeds_copy):
     status, out, _ = morgue("search", "deputize IRS agents", "--json", "--index", index)
     assert status == ExitStatus.OK
     document = json.loads(out)
-    assert set(document) == {"query", "total", "page", "hits", "facets", "warnings"}
+    assert set(document) == {
+        *("query", "total", "stories", "copy_groups", "collapse", "page", "pages"),
+        *("hits", "facets", "warnings"),
+    }
+    assert (document["stories"], document["copy_groups"], document["collapse"]) == (1, 2, "copies")
     assert document["query"] == "deputize IRS agents"
     assert document["total"] == 2
     assert document["page"] == 1
@@ -50,10 +54,17 @@ def test_reindex_summary_and_json_search_on_seeds(morgue, tmp_path, seeds_copy):
         "Reuters": 1,
     }
     assert document["facets"]["date"] == [{"bucket": "2025-02-10", "count": 2}]
+    # the two seeds: one story of two outlets, two different copy groups
+    first, second = document["hits"]
+    assert first["story"] == second["story"] is not None
+    assert first["story_size"] == second["story_size"] == 2
+    assert first["copy_group"] != second["copy_group"]
+    assert (first["copies"], second["copies"]) == (1, 1)
     for hit in document["hits"]:
         assert set(hit) == {
             *("id", "title", "source", "date", "url", "author", "score", "snippet"),
-            *("snippet_spans", "title_spans"),
+            *("snippet_spans", "title_spans", "copy_group", "copies", "story", "story_size"),
+            *("collapsed", "collapsed_outlets"),
         }
         spans = hit["snippet_spans"]
         assert spans
@@ -68,7 +79,7 @@ def test_readable_search_output(morgue, seed_index):
     status, out, _ = morgue("search", "guantanamo", "--index", seed_index)
     assert status == ExitStatus.OK
     lines = out.splitlines()
-    assert lines[0].startswith("1 result for 'guantanamo' (page 1 of 1,")
+    assert lines[0].startswith("1 article \u00b7 1 story for 'guantanamo' (page 1 of 1,")
     assert "2025-02-10 \u00b7 Reuters \u00b7 Ted Hesson" in out
     assert "Guantanamo" in out
     assert "Sources: Reuters 1" in out

@@ -99,7 +99,11 @@ def test_parses_to(text, tree):
         ("NOT", "NOT needs a term after it (at character 1)"),
         ('"a b"~', '~ after a phrase needs a number, as in "a b"~5 (at character 6)'),
         ("title:", "title: needs a value right after the colon (at character 1)"),
-        ("***", "a wildcard needs at least one letter or digit (at character 1)"),
+        (
+            "***",
+            "a wildcard needs at least one letter or digit (`*` alone, without a field, finds "
+            "every article) (at character 1)",
+        ),
         (
             "[a TO b]",
             "a [from TO to] range needs a field, as in date:[1987-03-01 TO *] (at character 1)",

@@ -178,6 +178,8 @@ def test_export_rows_equal_total_in_rank_and_date_order(slice_engine):
             "score",
             "snippet",
             "snippet_spans",
+            "copy_group",
+            "story",
             "new",
         ]
         if sort == "newest":

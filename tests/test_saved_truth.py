@@ -189,6 +189,7 @@ def _sample(name: str, default):
         "sort": "newest",
         "snippet_chars": 120,
         "mode": "any",
+        "collapse": "stories",
     }
     assert name in samples, f"add a sample value for the new SearchRequest field {name!r}"
     assert samples[name] != default

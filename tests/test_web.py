@@ -48,7 +48,11 @@ def hit_titles(soup):
 def test_search_shows_both_seeds_with_marks_and_facets(client):
     soup = page(client, "/search?q=IRS+agents")
     assert soup.select_one("#q")["value"] == "IRS agents"
-    assert soup.select_one(".results-count").get_text(" ", strip=True).startswith("2 results")
+    assert (
+        soup.select_one(".results-count")
+        .get_text(" ", strip=True)
+        .startswith("2 articles · 1 story")
+    )
     hits = soup.select("li.hit")
     assert len(hits) == 2
     for hit in hits:
@@ -244,11 +248,20 @@ def test_api_search_matches_the_cli_document(client, web_index, capsys):
     from search.cli import run
     from webui.cli import cli
 
-    run(cli, ["search", "deputize", "--json", "--index", str(web_index), "--source", "Reuters"])
+    args = ["search", "deputize", "--json", "--index", str(web_index), "--source", "Reuters"]
+    run(cli, [*args, "--collapse", "none"])
     from_cli = json.loads(capsys.readouterr().out)
-    from_api = client.get("/api/search?q=deputize&source=Reuters").get_json()
+    from_api = client.get("/api/search?q=deputize&source=Reuters").get_json()  # collapses none
     assert from_api == from_cli
-    assert list(from_api) == ["query", "total", "page", "hits", "facets", "warnings"]
+    assert list(from_api) == [
+        *("query", "total", "stories", "copy_groups", "collapse", "page", "pages"),
+        *("hits", "facets", "warnings"),
+    ]
+    run(cli, args)  # the command line collapses copies unless told otherwise
+    from_cli = json.loads(capsys.readouterr().out)
+    from_api = client.get("/api/search?q=deputize&source=Reuters&collapse=copies").get_json()
+    assert from_api == from_cli
+    assert from_api["collapse"] == "copies"
 
 
 def test_api_errors_have_one_shape(client):

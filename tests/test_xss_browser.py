@@ -116,8 +116,8 @@ def test_no_vector_runs_and_snippets_hold_only_text_and_mark(server):
         page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: console.append(str(e)))
         article_links: list[str] = []
-        for number in range(1, 5):
-            page.goto(f"{server}/search?q=quayside&page={number}")
+        for number in range(1, 5):  # every article listed: their copies are not collapsed
+            page.goto(f"{server}/search?q=quayside&collapse=none&page={number}")
             found = page.evaluate(CHECK_PAGE)
             assert found["bad"] == [], found["bad"]
             assert found["links"] == []
@@ -134,8 +134,13 @@ def test_no_vector_runs_and_snippets_hold_only_text_and_mark(server):
             assert found["bad"] == [], (href, found["bad"])
             assert found["links"] == [], (href, found["links"])
             assert found["marks"] >= 1  # the query's words are still marked
-        text = page.inner_text(".article-body")
-        assert "quay" in text.lower()
+            assert "quay" in page.inner_text(".article-body").lower()
+            # its story's page (titles, outlets and word diffs of its copies), by article id
+            story = page.goto(server + href.split("?")[0].replace("/article/", "/story/", 1))
+            assert story.status == 200
+            found = page.evaluate(CHECK_PAGE)
+            assert found["bad"] == [], (href, found["bad"])
+            assert found["links"] == [], (href, found["links"])
         browser.close()
     assert dialogs == []
     assert console == [], console  # a CSP refusal would show here: escaping must come first

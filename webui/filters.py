@@ -34,12 +34,21 @@ def toggle_source(request, source: str) -> str:
     return search_url(request, sources=(*request.sources, source))
 
 
+def elide(text: str, keep: int = 8) -> str:
+    """Unchanged text between two changes, shortened to its first and last ``keep`` words."""
+    words = text.split()
+    if len(words) <= 2 * keep + 3:
+        return text
+    return " ".join(words[:keep]) + " \u2026 " + " ".join(words[-keep:])
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         marked=marked,
         paragraphs=paragraphs,
         snippet=snippet_html,
         safe_link=safe_link,
+        elide=elide,
         thousands=lambda n: f"{n:,}",
     )
     app.jinja_env.globals.update(

@@ -1,8 +1,10 @@
 """Reading a search from the URL: every state of the search page lives in its query string.
 
-``q``, ``source`` (repeatable), ``from``, ``to``, ``sort``, ``mode``, ``page`` and ``limit`` (hits
-per page, at most 100) mean the same on the HTML pages and in the JSON API. Bad values raise
-``InvalidRequestError`` with a message for the user.
+``q``, ``source`` (repeatable), ``from``, ``to``, ``sort``, ``mode``, ``collapse``, ``page`` and
+``limit`` (hits per page, at most 100) mean the same on the HTML pages and in the JSON API, but for
+one default: the pages collapse copies unless told otherwise (``PAGE_COLLAPSE``), the API
+collapses nothing, as it did before groups existed. Bad values raise ``InvalidRequestError`` with
+a message for the user.
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ from search.errors import InvalidRequestError
 from search.searching import parse_day, validate
 from search.types import MAX_PAGE, MAX_PAGE_SIZE, SearchRequest
 
+PAGE_COLLAPSE = "copies"  # what the HTML pages collapse when the URL does not say
 
-def request_from_args(args: MultiDict, page_size: int = 10) -> SearchRequest:
+
+def request_from_args(
+    args: MultiDict, page_size: int = 10, collapse: str = PAGE_COLLAPSE
+) -> SearchRequest:
     """The request a query string describes, validated by the pipeline's own ``validate``."""
     raw_page = args.get("page", "1") or "1"
     if not raw_page.isdigit():
@@ -35,6 +41,7 @@ def request_from_args(args: MultiDict, page_size: int = 10) -> SearchRequest:
         page=int(raw_page),
         page_size=int(raw_limit),
         mode=args.get("mode", "auto") or "auto",
+        collapse=args.get("collapse", "") or collapse,
     )
     validate(request)
     return request
@@ -48,7 +55,8 @@ def _bound(value: str, end: bool, name: str):
 
 
 def query_args(request: SearchRequest, **changes) -> dict:
-    """The URL parameters of ``request`` with ``changes`` applied; defaults are left out."""
+    """The page URL parameters of ``request`` with ``changes`` applied; the pages' defaults are
+    left out."""
     request = replace(request, **changes)
     args: dict = {}
     if request.query:
@@ -65,6 +73,8 @@ def query_args(request: SearchRequest, **changes) -> dict:
         args["page"] = request.page
     if request.mode != "auto":
         args["mode"] = request.mode
+    if request.collapse != PAGE_COLLAPSE:
+        args["collapse"] = request.collapse
     if request.page_size != SearchRequest.page_size:
         args["limit"] = request.page_size
     return args

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
+from search.coverage import article_groups, story_by_id, when
 from search.errors import InvalidRequestError, QuerySyntaxError
 from search.searching import highlight_article, more_like, run_search
 from search.types import MAX_QUERY_CHARS, SORTS, SearchRequest
 from webui.pagination import page_window
 from webui.params import request_from_args
 from webui.state import engine, settings
+from webui.story_timeline import story_timeline
 from webui.timeline import build_timeline
 
 bp = Blueprint("pages", __name__)
 
+COLLAPSES = (
+    ("copies", "one per group of copies"),
+    ("stories", "one per story"),
+    ("none", "every article"),
+)
 EXAMPLES = (
     ("deputize IRS agents", "all three words, in any form (deputized, deputizing)"),
     ('"Kristi Noem"', "an exact phrase"),
@@ -37,6 +44,7 @@ def _render_search(search_request: SearchRequest, *, results=None, error=None, s
             timeline=timeline,
             pages=page_window(results.page, results.pages) if results else [],
             sorts=SORTS,
+            collapses=COLLAPSES,
             examples=EXAMPLES,
             max_query_chars=MAX_QUERY_CHARS,
             archive=archive,
@@ -78,6 +86,7 @@ def article(article_id: str):
     except (QuerySyntaxError, InvalidRequestError):
         origin, title_spans, body_spans = SearchRequest(), [], []
     similar = more_like(engine(), article_id, 5)
+    copies, story = article_groups(engine(), article_id)
     return render_template(
         "article.html",
         article=found,
@@ -86,7 +95,21 @@ def article(article_id: str):
         title_spans=title_spans,
         body_spans=body_spans,
         similar=similar,
+        copies=copies,
+        story=story,
+        when=when,
     )
+
+
+@bp.get("/story/<path:story_id>")
+def story(story_id: str):
+    """A story's coverage: its articles in time order, who was first, what copies changed.
+
+    :raise 404: when no story or article has that id."""
+    found = story_by_id(engine(), story_id)
+    if found is None:
+        abort(404, description=f"No story or article has the id {story_id!r}.")
+    return render_template("story.html", story=found, when=when, timeline=story_timeline(found))
 
 
 @bp.get("/help")

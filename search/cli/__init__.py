@@ -3,7 +3,8 @@
 ``build_cli`` makes the group and registers every library command explicitly (the web app's
 ``serve`` is added by ``webui.cli``, the composition root); ``run`` turns outcomes into one line
 and an exit status. Commands live one family to a module: ``index_commands`` (reindex, stats,
-check), ``search_command``, ``saved_commands``, ``eval_command``.
+check), ``search_command``, ``story_commands`` (story, regroup), ``saved_commands``,
+``eval_command``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from search.cli.progress import TqdmProgress
 from search.cli.runner import ExitStatus, run
 from search.cli.saved_commands import saved
 from search.cli.search_command import search
+from search.cli.story_commands import regroup, story
 
 
 def build_cli() -> click.Group:
@@ -28,7 +30,7 @@ def build_cli() -> click.Group:
         serve`. Add --traceback anywhere to see the full error of a failure.
         """
 
-    for command in (reindex, search, stats, check, saved, eval_command):
+    for command in (reindex, search, story, stats, check, regroup, saved, eval_command):
         group.add_command(command)
     return group
 

@@ -52,10 +52,17 @@ class TqdmProgress(Progress):
         self._bar.refresh()
 
     def committing(self, articles: int) -> None:
+        self._phase("committing", f"writing {articles:,} articles, merging segments")
+
+    def grouping(self) -> None:
+        self._phase("grouping", "copies and stories")
+
+    def _phase(self, name: str, doing: str) -> None:
+        """A step that reads no input: said on the bar, whose clock keeps moving."""
         if self._bar is None:
             return
-        self._bar.set_description_str("committing", refresh=False)
-        self._bar.set_postfix_str(f"writing {articles:,} articles, merging segments", refresh=False)
+        self._bar.set_description_str(name, refresh=False)
+        self._bar.set_postfix_str(doing, refresh=False)
         self._bar.refresh()
         self._stop.clear()
         self._ticker = threading.Thread(target=self._tick, daemon=True)
@@ -83,6 +90,9 @@ class TqdmProgress(Progress):
 
     def finish(self) -> None:
         self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
+            self._ticker = None
         if self._bar is not None:
             self._bar.close()
             self._bar = None

@@ -12,7 +12,7 @@ from search.cli.options import day_option, index_option, resolve_index
 from search.export import FORMATS, RowCounter, chunks, export_rows, write_chunks
 from search.searching import run_search
 from search.serialize import results_to_dict
-from search.types import MODES, SORTS, SearchRequest, SearchResults
+from search.types import COLLAPSES, MODES, SORTS, SearchRequest, SearchResults
 
 
 @click.command()
@@ -34,6 +34,13 @@ from search.types import MODES, SORTS, SearchRequest, SearchResults
     show_default=True,
     help="all: every word; any: any word; auto: all, or any for long plain questions.",
 )
+@click.option(
+    "--collapse",
+    type=click.Choice(COLLAPSES),
+    default="copies",
+    show_default=True,
+    help="Show one hit per group of copies or per story (none: every article).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.option(
     "--export",
@@ -44,10 +51,22 @@ from search.types import MODES, SORTS, SearchRequest, SearchResults
 )
 @index_option
 def search(
-    query, sources, date_from, date_to, sort, limit, page, mode, as_json, export_path, index_dir
+    query,
+    sources,
+    date_from,
+    date_to,
+    sort,
+    limit,
+    page,
+    mode,
+    collapse,
+    as_json,
+    export_path,
+    index_dir,
 ) -> None:
     """Search the index. QUERY uses the query language (see README): words are AND-ed; OR, NOT,
-    -word, (groups), "phrases", "near words"~5, wild*, title:, source:, author:, place:, date:."""
+    -word, (groups), "phrases", "near words"~5, wild*, title:, source:, author:, place:, date:;
+    `*` alone lists every article. An export writes every article, with its groups."""
     request = SearchRequest(
         query=query,
         sources=tuple(sources),
@@ -57,6 +76,7 @@ def search(
         page=page,
         page_size=limit,
         mode=mode,
+        collapse=collapse,
     )
     if export_path is not None:
         fmt = export_path.suffix.lower().lstrip(".")
@@ -87,8 +107,14 @@ def emphasised(text: str, spans) -> str:
     return "".join(out)
 
 
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    return f"{count:,} {noun if count == 1 else (nouns or noun + 's')}"
+
+
 def print_results(results: SearchResults) -> None:
-    shown = f"{results.total:,} result{'s' if results.total != 1 else ''}"
+    shown = plural(results.total, "article")
+    if results.stories is not None:
+        shown += f" \u00b7 {plural(results.stories, 'story', 'stories')}"
     click.echo(
         f"{shown} for {results.query!r} (page {results.page} of {results.pages}, "
         f"{results.took_ms:.0f} ms)"
@@ -103,6 +129,9 @@ def print_results(results: SearchResults) -> None:
         click.echo(f"     {meta}  [{hit.id}]")
         if hit.snippet.text:
             click.echo("     " + emphasised(hit.snippet.text, hit.snippet.spans))
+        groups = group_line(hit, results.collapse)
+        if groups:
+            click.echo("     " + click.style(groups, dim=True))
     if results.source_facets:
         click.echo()
         click.echo(
@@ -115,3 +144,20 @@ def print_results(results: SearchResults) -> None:
             + " \u00b7 ".join(f"{b.bucket} {b.count:,}" for b in buckets[:24])
             + (" \u2026" if len(buckets) > 24 else "")
         )
+
+
+def group_line(hit, collapse: str) -> str:
+    """What a hit folds and the story it belongs to, in one line ("" when alone)."""
+    parts = []
+    if hit.collapsed and collapse == "copies":
+        parts.append(f"+{plural(hit.collapsed, 'copy', 'copies')}")
+    elif hit.collapsed and collapse == "stories":
+        parts.append(
+            f"+{plural(hit.collapsed, 'more article')} from "
+            f"{plural(hit.collapsed_outlets, 'outlet')}"
+        )
+    elif hit.copies > 1:
+        parts.append(f"{plural(hit.copies, 'copy', 'copies')} in the archive")
+    if hit.story_size > 1:
+        parts.append(f"story of {plural(hit.story_size, 'article')}: morgue story {hit.story}")
+    return " \u00b7 ".join(parts)

@@ -188,6 +188,11 @@ class TantivyEngine(Engine):
         (tantivy_field,) = text_fields(field)
         return self._searcher().doc_freq(tantivy_field, term)
 
+    def doc_frequencies(self, field: str, terms: list[str]) -> list[int]:
+        (tantivy_field,) = text_fields(field)
+        searcher = self._searcher()
+        return [searcher.doc_freq(tantivy_field, term) for term in terms]
+
     def stats(self) -> IndexStats:
         searcher = self._searcher()
         stamp = (self._identity, self._commit_stamp)

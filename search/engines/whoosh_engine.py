@@ -206,6 +206,11 @@ class WhooshEngine(Engine):
         (whoosh_field,) = TERM_FIELDS[field]
         return self._searcher().reader().doc_frequency(whoosh_field, term)
 
+    def doc_frequencies(self, field: str, terms: list[str]) -> list[int]:
+        (whoosh_field,) = TERM_FIELDS[field]
+        reader = self._searcher().reader()
+        return [reader.doc_frequency(whoosh_field, term) for term in terms]
+
     def stats(self) -> IndexStats:
         """Counted over every article, so cached per commit (the welcome page asks each time)."""
         self._follow_rebuild()

@@ -307,12 +307,18 @@ def _word(field: str | None, token: _Token, parser: _Parser) -> Node:
     if kind == "keyword":
         value = " ".join(text.split()).casefold()
         return Wildcard(field, value) if ("*" in value or "?" in value) else Term(field, value)
+    if text == "*" and field is None:  # browsing without words: every article
+        return MatchAll()
     if "*" in text or "?" in text:
         pattern = "".join(
             fold(part) if part not in "*?" else part for part in re.split(r"([*?])", text)
         )
         if not pattern.strip("*?"):
-            raise parser.error("a wildcard needs at least one letter or digit", token.pos)
+            raise parser.error(
+                "a wildcard needs at least one letter or digit (`*` alone, without a field, "
+                "finds every article)",
+                token.pos,
+            )
         return Wildcard(field, pattern)
     terms = _analyze(kind, text)
     if not terms:

@@ -1,0 +1,140 @@
+"""Groups in search results: each hit carries its copy group and story, the totals count stories
+beside articles, and a collapsed list shows one hit per group (its best-ranked member) with what
+it folds.
+
+The groups come from the index's groups file (``search.groups``), joined to the engine's matches
+by article id, so this works the same on every engine. Counting groups needs every match's id;
+past ``COUNT_LIMIT`` matches the counts are left out (a collapsed list still works: it reads the
+ranked hits only as far as its page needs).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+
+from search.groups.store import GroupStore, Member
+from search.types import FacetCount, Hit, MatchedArticle
+
+COUNT_LIMIT = 100_000
+COLUMN = {"copies": "copy_group", "stories": "story"}
+
+
+@dataclass
+class MatchGroups:
+    """The groups of every match of a search."""
+
+    by_id: dict[str, Member]
+    copy_groups: int
+    stories: int
+    matches: dict[tuple[str, int], int] = field(default_factory=dict)  # (column, group) -> count
+    outlets: dict[tuple[str, int], Counter[str]] = field(default_factory=dict)
+    source_stories: list[FacetCount] = field(default_factory=list)
+
+
+def match_groups(store: GroupStore, ids: Iterable[str]) -> MatchGroups:
+    by_id = store.lookup(ids)
+    matches: dict[tuple[str, int], int] = {}
+    outlets: dict[tuple[str, int], Counter[str]] = {}
+    per_source: dict[str, set[int]] = {}
+    for member in by_id.values():
+        for column, group in (("copy_group", member.copy_group), ("story", member.story)):
+            key = (column, group if group is not None else -member.num)
+            matches[key] = matches.get(key, 0) + 1
+            outlets.setdefault(key, Counter())[member.source] += 1
+        per_source.setdefault(member.source, set()).add(_group(member, "story"))
+    source_stories = sorted(
+        (FacetCount(source, len(stories)) for source, stories in per_source.items()),
+        key=lambda f: (-f.count, f.value.casefold()),
+    )
+    return MatchGroups(
+        by_id,
+        copy_groups=sum(1 for column, _ in matches if column == "copy_group"),
+        stories=sum(1 for column, _ in matches if column == "story"),
+        matches=matches,
+        outlets=outlets,
+        source_stories=source_stories,
+    )
+
+
+def _group(member: Member | None, column: str) -> int | None:
+    if member is None:
+        return None
+    group = member.copy_group if column == "copy_group" else member.story
+    return group if group is not None else -member.num  # not grouped yet: a group of its own
+
+
+def collapsed(
+    ranked: Iterator[MatchedArticle],
+    store: GroupStore,
+    known: MatchGroups | None,
+    collapse: str,
+    first: int,
+    count: int,
+) -> list[MatchedArticle]:
+    """Entries ``first`` to ``first + count`` of the ranked matches with one entry per group:
+    the best-ranked member of each. Reads the ranking only as far as those entries."""
+    column = COLUMN[collapse]
+    seen: set[int | str] = set()
+    page: list[MatchedArticle] = []
+    for chunk in _chunks(ranked, 100):
+        members = known.by_id if known else store.lookup(m.article.id for m in chunk)
+        for match in chunk:
+            group = _group(members.get(match.article.id), column)
+            key = group if group is not None else match.article.id
+            if key in seen:
+                continue
+            seen.add(key)
+            if len(seen) > first:
+                page.append(match)
+                if len(page) == count:
+                    return page
+    return page
+
+
+def _chunks(items: Iterator, size: int) -> Iterator[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def annotate(
+    hits: list[Hit],
+    store: GroupStore,
+    known: MatchGroups | None = None,
+    collapse: str = "none",
+) -> list[Hit]:
+    """The hits with their groups (names, sizes) and, when collapsed, what each one folds."""
+    members = known.by_id if known else store.lookup(h.id for h in hits)
+    found = [members.get(h.id) for h in hits]
+    copy_nums = [m.copy_group for m in found if m and m.copy_group is not None]
+    story_nums = [m.story for m in found if m and m.story is not None]
+    names = store.ids(copy_nums + story_nums)
+    copy_sizes = store.sizes("copy_group", copy_nums)
+    story_sizes = store.sizes("story", story_nums)
+    column = COLUMN.get(collapse)
+    annotated = []
+    for hit, member in zip(hits, found, strict=True):
+        if member is None:  # written after the groups were last made
+            annotated.append(hit)
+            continue
+        values = {
+            "copy_group": names.get(member.copy_group),
+            "copies": copy_sizes.get(member.copy_group, 1),
+            "story": names.get(member.story),
+            "story_size": story_sizes.get(member.story, 1),
+        }
+        if column and known:
+            key = (column, _group(member, column))
+            values["collapsed"] = known.matches.get(key, 1) - 1
+            others = known.outlets.get(key, Counter()).copy()
+            others[member.source] -= 1
+            values["collapsed_outlets"] = sum(1 for n in others.values() if n > 0)
+        annotated.append(replace(hit, **values))
+    return annotated
