@@ -33,7 +33,8 @@ from benchmarks.run import tree_rss_kb  # noqa: E402
 from benchmarks.workload import scaled_corpus  # noqa: E402
 from search.groups.builder import GroupingSettings  # noqa: E402
 from search.groups.store import GroupStore  # noqa: E402
-from search.indexer import regroup_index, update_index  # noqa: E402
+from search.indexer import update_index  # noqa: E402
+from search.regroup import regroup_index  # noqa: E402
 
 BUILD_SCRIPT = (
     "import json, sys; from search.indexer import update_index; "

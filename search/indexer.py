@@ -16,7 +16,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from search.analysis import index_names, index_text
@@ -32,7 +32,7 @@ from search.folders import (
 from search.groups.builder import GroupBuilder, GroupingSettings, GroupReport
 from search.ingest import InputFile, Known, Skipped, Unchanged, iter_input_files, read_records
 from search.locking import writer_lock
-from search.normalize import NORMALIZER_VERSION, build_article
+from search.normalize import NORMALIZER_VERSION, Normalized, build_article
 from search.types import Article, IndexDocument
 
 BATCH_SIZE = 5_000
@@ -47,6 +47,7 @@ class IndexReport:
     unchanged: int = 0
     rejected: int = 0
     duplicates: int = 0
+    versions: int = 0  # records kept as another version of a page read earlier in the run
     warnings: int = 0
     skipped: int = 0  # files in a folder that were not read (not an article format, dangling)
     commits: int = 0
@@ -74,6 +75,8 @@ class IndexReport:
         )
         if self.duplicates:
             text += f", {_count(self.duplicates, 'duplicate id')} skipped"
+        if self.versions:
+            text += f", {_count(self.versions, 'later version')} of a page kept beside the first"
         if self.warnings:
             text += f", {_count(self.warnings, 'warning')}"
         if self.skipped:
@@ -252,21 +255,31 @@ class _Run:
         self.bulk = bulk
         self.progress = progress
         self.groups = groups
-        self.seen: set[str] = set()
+        self.seen: dict[str, str | None] = {}  # id -> content hash claimed in this run
         self.writer = None
         self.pending = 0
         self.pending_chars = 0
         self.articles = 0
 
-    def claim(self, article_id: str, where: str) -> bool:
+    def claim(self, article_id: str, where: str, content_hash: str | None = None) -> bool:
         """The first record with an id in this run keeps it; later ones are reported."""
         self.articles += 1
         if article_id in self.seen:
             self.report.duplicates += 1
             self.problem(f"{where}: duplicate id {article_id!r} (the first one read is kept)")
             return False
-        self.seen.add(article_id)
+        self.seen[article_id] = content_hash
         return True
+
+    def as_version(self, normalized: Normalized) -> Article:
+        """A page scraped several times: an article known by its URL whose URL this run gave
+        to another text is kept as a version of that page (its id: the URL and its own content
+        hash); dropping it as a duplicate would lose the edits copy groups exist to show."""
+        article = normalized.article
+        first = self.seen.get(article.id, article.content_hash)
+        if not normalized.named_by_url or first == article.content_hash:
+            return article
+        return replace(article, id=f"{article.url}#{article.content_hash[:12]}")
 
     def take(self, record) -> None:
         report = self.report
@@ -276,7 +289,8 @@ class _Run:
             return
         where = f"{record.path}: {record.where}" if record.where else record.path
         if isinstance(record, Unchanged):  # seen byte for byte before
-            if self.claim(self.digest_ids[record.digest], where):
+            article_id = self.digest_ids[record.digest]
+            if self.claim(article_id, where, self.stored.get(article_id)):
                 report.unchanged += 1
             return
         try:
@@ -288,9 +302,11 @@ class _Run:
         for warning in normalized.warnings:
             report.warnings += 1
             self.problem(f"{where}: warning: {warning}")
-        article = normalized.article
-        if not self.claim(article.id, where):
+        article = self.as_version(normalized)
+        if not self.claim(article.id, where, article.content_hash):
             return
+        if article is not normalized.article:
+            report.versions += 1
         old_hash = self.stored.get(article.id)
         if old_hash == article.content_hash:
             report.unchanged += 1
@@ -345,29 +361,6 @@ def _malloc_trim():
         return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
     except (OSError, AttributeError):
         return None
-
-
-def regroup_index(
-    index_dir: str | Path,
-    grouping: GroupingSettings | None = None,
-    progress: Progress | None = None,
-) -> GroupReport:
-    """Group every article of an index again: after a change of thresholds, to decide old
-    stories with today's weights, or for an index made before grouping existed."""
-    index_dir = Path(index_dir)
-    progress = progress or Progress()
-    with writer_lock(index_dir), open_archive(index_dir) as engine:
-        groups = GroupBuilder(index_dir, grouping)
-        try:
-            groups.sync(engine.stored_hashes(), lambda ids: filter(None, map(engine.get, ids)))
-            groups.ungroup_all()
-            progress.grouping()
-            return groups.group(
-                engine.stats().articles, lambda terms: engine.doc_frequencies("body", terms)
-            )
-        finally:
-            progress.finish()
-            groups.close()
 
 
 def _write_all(run: _Run, inputs: list[InputFile], known: Known) -> None:

@@ -104,6 +104,7 @@ class Normalized:
 
     article: Article
     warnings: list[str] = field(default_factory=list)
+    named_by_url: bool = False  # no id was given: the article is known by its URL
 
 
 # ---------------------------------------------------------------------------------------- text
@@ -355,4 +356,4 @@ def build_article(fields: dict, default_source: str | None = None) -> Normalized
         place=place or None,
         content_hash=digest,
     )
-    return Normalized(article, warnings)
+    return Normalized(article, warnings, named_by_url=not given_id and url is not None)

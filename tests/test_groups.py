@@ -18,7 +18,8 @@ from search.archive import open_archive, read_meta
 from search.cli import run
 from search.groups.builder import GroupingSettings
 from search.groups.store import GROUPS_FILE, GroupStore
-from search.indexer import regroup_index, update_index
+from search.indexer import update_index
+from search.regroup import regroup_index
 from search.searching import run_search
 from search.types import SearchRequest
 from tests.conftest import ENGINES
@@ -429,3 +430,38 @@ def test_story_page_lists_outlets_in_time_order(client):
     article = client.get("/article/rewrite").get_data(as_text=True)
     assert "Also covered by" in article
     assert 'href="/story/wire"' in article
+
+
+# ------------------------------------------------------------------------------ scraped versions
+
+
+def test_versions_of_one_page_are_kept_and_grouped_as_copies(tmp_path, engine_name, capsys):
+    url = "https://news.example/2025/03/01/harbour-strike"
+    extra = " ".join(_words(13, 40))
+    versions = [
+        {"url": url, "title": TITLE, "body": WIRE, "date": "2025-03-01T08:00:00Z"},
+        {"url": url, "title": TITLE, "body": WIRE + " " + extra, "date": "2025-03-01T08:00:00Z"},
+        {
+            "url": url,
+            "title": "UPDATE 2-" + TITLE,
+            "body": _corrected(WIRE) + " " + extra,
+            "date": "2025-03-01T08:00:00Z",
+        },
+    ]
+    source = tmp_path / "in" / "scrapes.jsonl"
+    source.parent.mkdir()
+    lines = [json.dumps(v) for v in versions]
+    source.write_text("\n".join([*lines, lines[2]]) + "\n", encoding="utf-8")
+    index = tmp_path / "index"
+    assert run(cli, ["reindex", str(source), "--index", str(index), "--engine", engine_name]) == 0
+    out = capsys.readouterr().out
+    assert "3 added" in out
+    assert "2 later versions of a page kept beside the first" in out
+    assert "1 duplicate id skipped" in out
+    groups = groups_of(index)
+    assert len(groups) == 3
+    assert url in groups
+    assert {copy for copy, _ in groups.values()} == {url}
+    assert run(cli, ["reindex", str(source), "--index", str(index)]) == 0
+    assert "0 added, 0 updated, 3 unchanged" in capsys.readouterr().out
+    assert groups_of(index) == groups

@@ -11,7 +11,7 @@ from search.archive import open_archive
 from search.cli.options import index_option, resolve_index
 from search.cli.progress import TqdmProgress
 from search.coverage import Story, story_by_id, when
-from search.indexer import regroup_index
+from search.regroup import regroup_index
 from search.serialize import story_to_dict
 
 CHANGES_SHOWN = 6
