@@ -13,6 +13,7 @@ from pathlib import Path
 
 from search.archive import open_archive
 from search.errors import IndexNotFoundError, MorgueError
+from search.groups.views import open_groups
 from search.ingest.base import DIGEST_BYTES
 
 _DIGEST = re.compile(f"[0-9a-f]{{{2 * DIGEST_BYTES}}}")  # as ``Known.digest`` writes them
@@ -25,6 +26,7 @@ class CheckReport:
     articles: int = 0
     problems: list[str] = field(default_factory=list)
     missing: bool = False  # no index at all: nothing is damaged, there is nothing yet
+    notes: list[str] = field(default_factory=list)  # not damage: what the next run completes
 
     @property
     def advice(self) -> str:
@@ -47,12 +49,30 @@ def check_index(path: str | Path) -> CheckReport:
     try:
         with engine:
             _check_engine(engine, report)
+            _check_groups(engine, report)
     except MorgueError as exc:
         report.problems.append(str(exc))
     except Exception as exc:  # any failure to read is damage: say what, never a traceback
         report.problems.append(f"unreadable ({type(exc).__name__}: {exc})")
     report.ok = not report.problems
     return report
+
+
+def _check_groups(engine, report: CheckReport) -> None:
+    """Groups are derived data: a file that lags the index (a run stopped between the two
+    commits) or is missing is no damage, and the next reindex or ``morgue regroup`` completes
+    it; the user is told so."""
+    store = open_groups(engine.path)
+    if store is None:
+        report.notes.append("no copies or stories grouped yet: run `morgue regroup`")
+        return
+    with store:
+        known, grouped = store.count()
+    if known != report.articles or grouped != known:
+        report.notes.append(
+            f"copies and stories cover {grouped:,} of {report.articles:,} articles: the next "
+            "`morgue reindex` or `morgue regroup` completes them"
+        )
 
 
 def _check_engine(engine, report: CheckReport) -> None:

@@ -102,6 +102,28 @@ def test_search_facet_article_and_back(server, page):
     assert page.input_value("#q") == "IRS agents"
 
 
+def test_stories_fold_the_list_and_the_story_page_shows_who_was_first(server, page):
+    page.goto(server + "/search?q=IRS+agents")
+    page.wait_for_selector("li.hit")
+    assert page.locator("#results-title").inner_text().startswith("2 articles · 1 story")
+    assert page.locator("li.hit").count() == 2
+    page.select_option("#collapse", "stories")
+    page.wait_for_url("**collapse=stories**")
+    assert page.locator("li.hit").count() == 1
+    assert page.locator(".hit-groups .folded").inner_text() == "+1 more article from 1 outlet"
+    assert page.locator("#results-title").inner_text().startswith("2 articles · 1 story")
+    page.click(".hit-groups a:has-text('Story')")
+    page.wait_for_selector("article.story h1")
+    outlets = page.locator("table.outlets th[scope=row]").all_inner_texts()
+    assert sorted(outlets) == ["Fox News", "Reuters"]
+    assert page.locator("svg.story-timeline circle").count() == 2
+    assert page.locator(".story-articles li").count() == 2
+    page.go_back()
+    page.wait_for_selector("li.hit")
+    assert "collapse=stories" in page.url
+    assert page.locator("li.hit").count() == 1
+
+
 def test_sort_changes_on_select_and_pages_are_keyboard_reachable(server, page):
     page.goto(server + "/search?q=cocoa")
     page.select_option("#sort", "newest")

@@ -253,9 +253,13 @@ def test_a_lost_groups_file_is_made_again_from_the_index(tmp_path, engine_name, 
         leftover.unlink()
     assert run(cli, ["search", "strike", "--index", str(index)]) == 0
     assert "`morgue regroup`" in capsys.readouterr().out
+    assert run(cli, ["check", "--index", str(index)]) == 0
+    assert "no copies or stories grouped yet: run `morgue regroup`" in capsys.readouterr().err
     report = update_index(index, [tmp_path / "index-in" / "articles.jsonl"])
     assert report.groups.fingerprinted == len(ARTICLES)
     assert groups_of(index) == expected
+    assert run(cli, ["check", "--index", str(index)]) == 0
+    assert "note:" not in capsys.readouterr().err
 
 
 def test_morgue_regroup_groups_an_index_that_has_none(tmp_path, engine_name, capsys):

@@ -118,6 +118,8 @@ def check(index_dir) -> None:
     if report.missing:
         raise click.ClickException(report.problems[0])
     if report.ok:
+        for note in report.notes:
+            click.echo(f"note: {note}", err=True)
         click.echo(f"{report.path}: ok, {report.articles:,} articles read back")
         return
     for problem in report.problems[:20]:

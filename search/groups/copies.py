@@ -1,15 +1,19 @@
 """Copy groups: the connected components of "near-identical text" among articles.
 
-Two articles are copies when their estimated shingle Jaccard similarity reaches the threshold;
-a copy group is everything linked by such pairs (a wire story, its corrected re-send and each
-updated version of it). Components do not depend on the order articles arrive in, so building
-at once and building run by run give the same groups.
+Two articles are copies when their estimated shingle Jaccard similarity reaches the threshold
+(or the shorter text is nearly all inside the longer) and they were published close enough in
+time; a copy group is everything linked by such pairs (a wire story, its corrected re-send and
+each updated version of it). Components do not depend on the order articles arrive in, so
+building at once and building run by run give the same groups.
 
-Only what changed is touched: the articles without a group (new ones, and every member of a
-group one of whose articles changed, since a changed text can split its group) look for
-candidates in the buckets they share, are compared by signature, and join or merge the groups
-they link to. A group is known by its founder (its earliest member, then the smallest id), so
-a group that gains later copies keeps its name.
+Candidates are found by locality-sensitive hashing: two articles that agree in any of the first
+``BUCKET_SLOTS`` signature slots share a bucket. Buckets are made in memory from every article's
+signature (sorting each slot's values), so the file holds no bucket table to keep up to date.
+Only what changed is grouped: the articles without a group (new ones, and every member of a
+group one of whose articles changed, since a changed text can split its group) are compared with
+their bucket mates, each pair once, and join or merge the groups they link to. A group is known
+by its founder (its earliest member, then the smallest id), so a group that gains later copies
+keeps its name.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from search.groups.fingerprints import NUM_PERM, shingle_count, signature_slots
+from search.groups.fingerprints import BUCKET_SLOTS, NUM_PERM, shingle_count, signature_slots
 from search.groups.store import MEMBER_COLUMNS, GroupStore, Member
 
 DAY_SECONDS = 86_400
@@ -30,8 +34,8 @@ CONTAINED_FLOOR = 0.2
 # A bucket this full is boilerplate (a sign-off line shared by thousands of articles whose
 # minimum hash it happens to be), not evidence of copying: it is skipped.
 MAX_BUCKET = 1000
-PAIRS_HELD = 2_000_000  # candidate pairs gathered before they are compared (~32 MB)
-COMPARE_CHUNK = 200_000  # pairs compared at once (two signature matrices of ~25 MB)
+PAIRS_HELD = 2_000_000  # candidate pairs made at once (~32 MB), before they are filtered
+COMPARE_CHUNK = 200_000  # pairs whose signatures are compared at once (2 x ~25 MB)
 
 
 class _Components:
@@ -62,96 +66,36 @@ class _Components:
 
 
 class _Signatures:
-    """Signatures, times and shingle counts by article number, as arrays: every article's for a
-    large regroup (rows are article numbers), else those of the articles asked for."""
+    """Every article's signature, bucket keys, time and shingle count, as arrays whose rows are
+    article numbers (about 180 bytes an article)."""
 
-    def __init__(self, store: GroupStore, everything: bool) -> None:
-        self.store = store
-        self.dense = everything
-        self.row: dict[int, int] = {}
-        if everything:
-            size = store.db.execute("SELECT COALESCE(MAX(num), 0) + 1 FROM article").fetchone()[0]
-            self._allocate(size)
-            for num, sig, at in store.iter_rows(
-                "SELECT num, sig, at FROM article WHERE sig IS NOT NULL"
-            ):
-                self._set(num, sig, at)
-        else:
-            self._allocate(0)
-
-    def _allocate(self, size: int) -> None:
+    def __init__(self, store: GroupStore) -> None:
+        size = store.db.execute("SELECT COALESCE(MAX(num), 0) + 1 FROM article").fetchone()[0]
         self.slots = np.zeros((size, NUM_PERM), dtype=np.uint16)
+        self.keys = np.zeros((size, BUCKET_SLOTS), dtype=np.uint32)
         self.times = np.full(size, np.nan)
         self.sizes = np.zeros(size)
-
-    def _set(self, row: int, sig: bytes, at: int | None) -> None:
-        self.slots[row] = signature_slots(sig)
-        self.times[row] = np.nan if at is None else at
-        self.sizes[row] = shingle_count(sig)
-
-    def load(self, nums: set[int]) -> None:
-        """Read the signatures of ``nums`` (not needed when every article's is held)."""
-        if self.dense:
-            return
-        missing = sorted(n for n in nums if n not in self.row)
-        if not missing:
-            return
-        base = len(self.times)
-        slots, times, sizes = self.slots, self.times, self.sizes
-        self._allocate(base + len(missing))
-        self.slots[:base], self.times[:base], self.sizes[:base] = slots, times, sizes
-        for offset, num in enumerate(missing):
-            self.row[num] = base + offset
-        for start in range(0, len(missing), 500):
-            chunk = missing[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for num, sig, at in self.store.iter_rows(
-                f"SELECT num, sig, at FROM article WHERE num IN ({marks})", tuple(chunk)
-            ):
-                self._set(self.row[num], sig, at)
-
-    def rows(self, nums: np.ndarray) -> np.ndarray:
-        if self.dense:
-            return nums
-        return np.array([self.row[n] for n in nums.tolist()], dtype=np.int64)
+        self.present = np.zeros(size, dtype=bool)  # has words to compare
+        for num, sig, at in store.iter_rows(
+            "SELECT num, sig, at FROM article WHERE sig IS NOT NULL"
+        ):
+            self.slots[num] = signature_slots(sig)
+            self.keys[num] = np.frombuffer(sig, dtype="<u4", count=BUCKET_SLOTS)
+            self.times[num] = np.nan if at is None else at
+            self.sizes[num] = shingle_count(sig)
+            self.present[num] = True
 
 
-def copies_among(
-    pairs: np.ndarray, signatures: _Signatures, threshold: float, rows=None
-) -> np.ndarray:
+def copies_among(pairs: np.ndarray, signatures: _Signatures, threshold: float) -> np.ndarray:
     """The pairs (article numbers, one pair per row) that are copies: alike enough, or the one
     nearly contained in the other (a cut or extended version)."""
-    found = []
-    for start in range(0, len(pairs), COMPARE_CHUNK):
-        chunk = pairs[start : start + COMPARE_CHUNK]
-        a, b = signatures.rows(chunk[:, 0]), signatures.rows(chunk[:, 1])
-        jaccard = np.mean(signatures.slots[a] == signatures.slots[b], axis=1)
-        size_a, size_b = signatures.sizes[a], signatures.sizes[b]
-        shorter = np.maximum(np.minimum(size_a, size_b), 1)
-        contained = jaccard * (size_a + size_b) / ((1 + jaccard) * shorter)
-        alike = (jaccard >= threshold) | ((contained >= CONTAINED) & (jaccard >= CONTAINED_FLOOR))
-        found.append(chunk[alike])
-    return np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
-
-
-def _buckets(store: GroupStore, everything: bool) -> Iterator[list[int]]:
-    """The members of every bucket that holds an ungrouped article, bucket by bucket."""
-    if everything:
-        rows = store.iter_rows("SELECT key, num FROM bucket ORDER BY key")
-    else:
-        rows = store.iter_rows(
-            "SELECT key, num FROM bucket WHERE key IN (SELECT b.key FROM bucket b JOIN article a "
-            "ON a.num = b.num WHERE a.copy_group IS NULL) ORDER BY key"
-        )
-    current, members = None, []
-    for key, num in rows:
-        if key != current:
-            if len(members) > 1:
-                yield members
-            current, members = key, []
-        members.append(num)
-    if len(members) > 1:
-        yield members
+    a, b = pairs[:, 0], pairs[:, 1]
+    jaccard = np.mean(signatures.slots[a] == signatures.slots[b], axis=1)
+    size_a, size_b = signatures.sizes[a], signatures.sizes[b]
+    shorter = np.maximum(np.minimum(size_a, size_b), 1)
+    contained = jaccard * (size_a + size_b) / ((1 + jaccard) * shorter)
+    alike = (jaccard >= threshold) | ((contained >= CONTAINED) & (jaccard >= CONTAINED_FLOOR))
+    return pairs[alike]
 
 
 def group_copies(store: GroupStore, threshold: float, days: int) -> int:
@@ -161,76 +105,88 @@ def group_copies(store: GroupStore, threshold: float, days: int) -> int:
     the shorter text is nearly all in the longer) and they were published at most ``days``
     apart, or one is undated: the same template report or one-line flash on another day is
     another article, not a copy."""
-    ungrouped = {
-        num for (num,) in store.iter_rows("SELECT num FROM article WHERE copy_group IS NULL")
-    }
-    if not ungrouped:
+    ungrouped = np.fromiter(
+        (num for (num,) in store.iter_rows("SELECT num FROM article WHERE copy_group IS NULL")),
+        dtype=np.int64,
+    )
+    if not len(ungrouped):
         return 0
-    total = store.db.execute("SELECT COUNT(*) FROM article").fetchone()[0]
-    everything = len(ungrouped) * 2 > total
-    signatures = _Signatures(store, everything)
-    buckets = _buckets(store, everything)
-    if not everything:  # few buckets: read the signatures their members need, then compare
-        buckets = [members for members in buckets if len(members) <= MAX_BUCKET]
-        signatures.load({num for members in buckets for num in members})
-    fresh = np.zeros(len(signatures.times) if everything else 0, dtype=bool)  # by number
-    fresh[list(ungrouped) if everything else []] = True
+    signatures = _Signatures(store)
+    fresh = np.zeros(len(signatures.present), dtype=bool)
+    fresh[ungrouped] = True
     links = _Components()
-    pending: list[np.ndarray] = []
-    held = 0
-    for members in buckets:
-        if len(members) > MAX_BUCKET:
-            continue
-        pairs = _candidate_pairs(
-            np.asarray(members, dtype=np.int64), signatures, ungrouped, fresh, days * DAY_SECONDS
-        )
-        if len(pairs):
-            pending.append(pairs)
-            held += len(pairs)
-        if held >= PAIRS_HELD:
-            _link(pending, signatures, threshold, links)
-            pending, held = [], 0
-    _link(pending, signatures, threshold, links)
-    _name_groups(store, ungrouped, links)
+    window = days * DAY_SECONDS
+    for pairs in _candidate_pairs(signatures, fresh & signatures.present, window):
+        for a, b in copies_among(pairs, signatures, threshold).tolist():
+            links.union(a, b)
+    _name_groups(store, set(ungrouped.tolist()), links)
     return len(ungrouped)
 
 
-def _candidate_pairs(
-    members: np.ndarray, signatures: _Signatures, ungrouped: set[int], fresh: np.ndarray, window
-) -> np.ndarray:
-    """The pairs of a bucket's members that involve an ungrouped article and are close enough
-    in time to be copies."""
-    if len(fresh):
-        is_fresh = fresh[members]
-    else:
-        is_fresh = np.fromiter((n in ungrouped for n in members.tolist()), bool, len(members))
-    if not is_fresh.any():
-        return np.empty((0, 2), dtype=np.int64)
-    i, j = np.triu_indices(len(members), 1)
-    keep = is_fresh[i] | is_fresh[j]
-    times = signatures.times[signatures.rows(members)]
-    ti, tj = times[i], times[j]
-    keep &= np.isnan(ti) | np.isnan(tj) | (np.abs(ti - tj) <= window)
-    return np.stack([members[i[keep]], members[j[keep]]], axis=1)
+def _candidate_pairs(signatures: _Signatures, fresh: np.ndarray, window: int) -> Iterator:
+    """Every pair of bucket mates that involves a fresh article and is close enough in time,
+    each pair once, a few million at a time."""
+    nums = np.flatnonzero(signatures.present)
+    keys = signatures.keys
+    for slot in range(BUCKET_SLOTS):
+        values = signatures.keys[nums, slot]
+        if not fresh.all():  # only the buckets that hold a fresh article
+            wanted = np.isin(values, values[fresh[nums]])
+            members, values = nums[wanted], values[wanted]
+        else:
+            members = nums
+        order = np.argsort(values, kind="stable")
+        members, values = members[order], values[order]
+        starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+        sizes = np.diff(np.r_[starts, len(values)])
+        keep = (sizes > 1) & (sizes <= MAX_BUCKET)
+        starts, sizes = starts[keep], sizes[keep]
+        for lo, hi in _batches(sizes):
+            pairs = _pairs_within(members, starts[lo:hi], sizes[lo:hi])
+            a, b = pairs[:, 0], pairs[:, 1]
+            ta, tb = signatures.times[a], signatures.times[b]
+            near = np.isnan(ta) | np.isnan(tb) | (np.abs(ta - tb) <= window)
+            wanted = near & (fresh[a] | fresh[b])
+            if slot:  # a pair that shares an earlier slot was made there
+                wanted &= ~(keys[a, :slot] == keys[b, :slot]).any(axis=1)
+            pairs = pairs[wanted]
+            for start in range(0, len(pairs), COMPARE_CHUNK):
+                yield pairs[start : start + COMPARE_CHUNK]
 
 
-def _link(
-    pending: list[np.ndarray], signatures: _Signatures, threshold: float, links: _Components
-) -> None:
-    """Compare each candidate pair once (a pair meets in up to ``BUCKET_SLOTS`` buckets) and
-    join the copies."""
-    if not pending:
-        return
-    pairs = np.unique(np.concatenate(pending), axis=0)
-    for a, b in copies_among(pairs, signatures, threshold).tolist():
-        links.union(a, b)
+def _batches(sizes: np.ndarray) -> Iterator[tuple[int, int]]:
+    """Runs of buckets whose pairs add up to about ``PAIRS_HELD``."""
+    counts = np.cumsum(sizes * (sizes - 1) // 2)
+    lo = 0
+    while lo < len(sizes):
+        base = counts[lo - 1] if lo else 0
+        hi = max(int(np.searchsorted(counts, base + PAIRS_HELD, side="right")), lo + 1)
+        yield lo, hi
+        lo = hi
+
+
+def _pairs_within(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """All pairs of members inside each bucket (``members[start : start + size]``)."""
+    first = np.repeat(starts, sizes) + _ranks(sizes)  # every position of every bucket
+    partners = np.repeat(starts + sizes, sizes) - first - 1  # later positions in its bucket
+    left = np.repeat(first, partners)
+    right = left + 1 + _ranks(partners)
+    return np.stack([members[left], members[right]], axis=1)
+
+
+def _ranks(counts: np.ndarray) -> np.ndarray:
+    """0, 1, ... count-1 for each count, concatenated."""
+    total = int(counts.sum())
+    return np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def _name_groups(store: GroupStore, ungrouped: set[int], links: _Components) -> None:
     """Each component's group is its founder's number: the earliest of its new members and of
-    the founders of the groups it joins (which are renamed when they merge into another)."""
+    the founders of the groups it joins (which are renamed when they merge into another). The
+    members of merged groups have their stories decided again: a copy joins its copies' story."""
     updates: list[tuple[int, int]] = []
     renames: list[tuple[int, int]] = []
+    merged: list[tuple[int]] = []
     for nums in links.groups().values():
         fresh = [n for n in nums if n in ungrouped]
         if not fresh:
@@ -240,9 +196,12 @@ def _name_groups(store: GroupStore, ungrouped: set[int], links: _Components) -> 
         founder = min(_members(store, fresh + joined), key=lambda m: m.order)
         updates.extend((founder.num, n) for n in fresh)
         renames.extend((founder.num, old) for old in joined if old != founder.num)
+        if len(joined) > 1:
+            merged.extend((old,) for old in joined)
     alone = sorted(ungrouped - set(links.parent))
     updates.extend((num, num) for num in alone)
     store.db.executemany("UPDATE article SET copy_group = ? WHERE num = ?", updates)
+    store.db.executemany("UPDATE article SET story = NULL WHERE copy_group = ?", merged)
     store.db.executemany("UPDATE article SET copy_group = ? WHERE copy_group = ?", renames)
 
 

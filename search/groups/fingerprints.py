@@ -30,7 +30,7 @@ def algorithm_version() -> str:
     algorithm (rensa 0.5 changed it once) or our shingles."""
     from rensa import RMinHash
 
-    return f"rminhash{RMinHash.ALGORITHM_VERSION}-k{SHINGLE_TERMS}-p{NUM_PERM}-s{SEED}-n-l"
+    return f"rminhash{RMinHash.ALGORITHM_VERSION}-k{SHINGLE_TERMS}-p{NUM_PERM}-s{SEED}-b16"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,22 +68,11 @@ def fingerprint(title_terms: str, body_terms: str) -> Fingerprint:
     return Fingerprint(signature, " ".join(title + body[:LEAD_TERMS]))
 
 
-def bucket_keys(signature: bytes) -> list[int]:
-    """The slot-and-value keys of the first ``BUCKET_SLOTS`` slots (as signed 64-bit integers,
-    which is what SQLite stores)."""
-    values = np.frombuffer(signature, dtype="<u4", count=BUCKET_SLOTS)
-    return [(slot << 32) | int(value) for slot, value in enumerate(values)]
-
-
 def signature_slots(signature: bytes) -> np.ndarray:
-    """The NUM_PERM 16-bit slots that are compared."""
+    """The NUM_PERM slots that are compared: their low 16 bits (8 bits measured one more wrong
+    pair in 800 on the labelled Reuters pairs, for 13% less file)."""
     return np.frombuffer(signature, dtype="<u2", offset=BUCKET_SLOTS * 4, count=NUM_PERM)
 
 
 def shingle_count(signature: bytes) -> int:
     return int(np.frombuffer(signature, dtype="<u4", offset=len(signature) - 4)[0])
-
-
-def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray | float:
-    """Estimated Jaccard similarity: the share of equal slots (``b`` may be a matrix of rows)."""
-    return np.mean(a == b, axis=-1)

@@ -8,8 +8,8 @@ is the same for every engine, since it holds only article ids.
 
 Tables: ``article`` (an internal number per article, its content hash, publication time, source,
 MinHash signature, lead terms, and the numbers of its copy group's first article and its
-story's), ``bucket`` (the signature's bucket keys: candidate copies share one) and ``meta`` (the
-grouping's algorithm and thresholds: when they change, everything is grouped again). A group is
+story's) and ``meta`` (the grouping's algorithm and thresholds: when they change, everything is
+grouped again). A group is
 named, outside this file, by the id of its first article: readable, and kept by a rebuild.
 """
 
@@ -22,10 +22,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from search.groups.fingerprints import Fingerprint, bucket_keys
+from search.groups.fingerprints import Fingerprint
 
 GROUPS_FILE = "groups.sqlite"
-SCHEMA = 1
+SCHEMA = 2
 HASH_CHARS = 16  # of the content hash: enough to tell a changed article
 
 _TABLES = """
@@ -43,12 +43,7 @@ CREATE TABLE IF NOT EXISTS article (
 );
 CREATE INDEX IF NOT EXISTS article_copy ON article (copy_group);
 CREATE INDEX IF NOT EXISTS article_story ON article (story);
-CREATE INDEX IF NOT EXISTS article_at ON article (at);
-CREATE TABLE IF NOT EXISTS bucket (
-    key INTEGER NOT NULL,
-    num INTEGER NOT NULL,
-    PRIMARY KEY (key, num)
-) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS article_time ON article (at, id);
 """
 
 
@@ -93,6 +88,8 @@ class GroupStore:
             self.db = sqlite3.connect(self.path, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")  # derived data: a crash costs a regroup
+            # a regroup rewrites every row in one transaction: the log it leaves is cut back
+            self.db.execute("PRAGMA journal_size_limit=67108864")
             self.db.executescript(_TABLES)
             self.db.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA),)
@@ -146,16 +143,15 @@ class GroupStore:
         changed article's groups are made again around it: their other members are ungrouped
         too (a changed text can split its copy group, a changed date its story)."""
         row = self.db.execute(
-            "SELECT num, sig, copy_group, story FROM article WHERE id = ?", (article_id,)
+            "SELECT num, copy_group, story FROM article WHERE id = ?", (article_id,)
         ).fetchone()
         values = (content_hash[:HASH_CHARS], at, source, fp.signature, pack_lead(fp.lead))
         if row is not None:
-            num, old, copy_group, story = row
+            num, copy_group, story = row
             self.db.execute(
                 "UPDATE article SET copy_group = NULL WHERE copy_group = ?", (copy_group,)
             )
             self.db.execute("UPDATE article SET story = NULL WHERE story = ?", (story,))
-            self._drop_buckets(num, old)
             self.db.execute(
                 "UPDATE article SET hash = ?, at = ?, source = ?, sig = ?, lead = ?, "
                 "copy_group = NULL, story = NULL WHERE num = ?",
@@ -166,11 +162,6 @@ class GroupStore:
                 "INSERT INTO article (id, hash, at, source, sig, lead) VALUES (?, ?, ?, ?, ?, ?)",
                 (article_id, *values),
             ).lastrowid
-        if fp.signature is not None:
-            self.db.executemany(
-                "INSERT OR IGNORE INTO bucket (key, num) VALUES (?, ?)",
-                [(key, num) for key in bucket_keys(fp.signature)],
-            )
         return num
 
     def put_many(self, entries: list[tuple[str, str, int | None, str, Fingerprint]]) -> None:
@@ -200,38 +191,21 @@ class GroupStore:
                 for num, (i, digest, at, source, fp) in enumerate(fresh, first)
             ],
         )
-        self.db.executemany(
-            "INSERT OR IGNORE INTO bucket (key, num) VALUES (?, ?)",
-            [
-                (key, num)
-                for num, (*_, fp) in enumerate(fresh, first)
-                if fp.signature is not None
-                for key in bucket_keys(fp.signature)
-            ],
-        )
 
     def remove(self, ids: Iterable[str]) -> None:
         """Forget articles the engine no longer holds (their groups are made again)."""
         for article_id in ids:
             row = self.db.execute(
-                "SELECT num, sig, copy_group, story FROM article WHERE id = ?", (article_id,)
+                "SELECT num, copy_group, story FROM article WHERE id = ?", (article_id,)
             ).fetchone()
             if row is None:
                 continue
-            num, sig, copy_group, story = row
+            num, copy_group, story = row
             self.db.execute(
                 "UPDATE article SET copy_group = NULL WHERE copy_group = ?", (copy_group,)
             )
             self.db.execute("UPDATE article SET story = NULL WHERE story = ?", (story,))
-            self._drop_buckets(num, sig)
             self.db.execute("DELETE FROM article WHERE num = ?", (num,))
-
-    def _drop_buckets(self, num: int, sig: bytes | None) -> None:
-        if sig is not None:
-            self.db.executemany(
-                "DELETE FROM bucket WHERE key = ? AND num = ?",
-                [(key, num) for key in bucket_keys(sig)],
-            )
 
     def ungrouped(self) -> bool:
         """Whether some article waits for its groups."""

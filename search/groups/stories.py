@@ -24,12 +24,14 @@ import math
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import chain
 
 from search.groups.store import GroupStore, unpack_lead
 
 DAY_SECONDS = 86_400
 TOP_TERMS = 12
 MIN_SHARED = 3  # of an article's TOP_TERMS a story must hold to be compared with it
+MAX_COMPARED = 4  # stories compared with an article at most: those sharing most of them
 SMALL_ARCHIVE = 1000  # an article's most telling terms: how candidate stories are found
 
 
@@ -102,13 +104,16 @@ class _Open:
         """The open story most like ``vector``, at least ``threshold`` alike (the earliest
         story on a tie)."""
         top = _top(vector)
-        shared: Counter[int] = Counter()
-        for term in top:
-            shared.update(self.by_term.get(term, ()))
+        by_term = self.by_term
+        shared = Counter(chain.from_iterable(by_term.get(term, ()) for term in top))
         # A story whose words hold fewer than MIN_SHARED of the article's most telling words
         # rarely reaches the threshold; comparing with those too cost most of the grouping time.
         least = min(MIN_SHARED, len(top))
         names = [name for name, count in shared.items() if count >= least]
+        if len(names) > MAX_COMPARED:  # those that share the most, then the earliest
+            stories = self.stories
+            names.sort(key=lambda n: (-shared[n], stories[n].leader_at, n))
+            names = names[:MAX_COMPARED]
         best, best_score = None, threshold
         for name in sorted(names, key=lambda n: (self.stories[n].leader_at, n)):
             story = self.stories[name]
@@ -149,7 +154,7 @@ class _Weights:
             term: idf[term] if count == 1 else (1 + math.log(count)) * idf[term]
             for term, count in counts.items()
         }
-        norm = math.sqrt(math.fsum(w * w for w in weights.values())) or 1.0
+        norm = math.sqrt(sum([w * w for w in weights.values()])) or 1.0
         return {t: w / norm for t, w in weights.items()}
 
 
@@ -173,15 +178,21 @@ def group_stories(
     articles: int,
     document_frequencies: Callable[[list[str]], list[int]],
 ) -> int:
-    """Give every article without a story its story; returns how many were decided."""
+    """Give every article without a story its story, deciding again from the earliest of them
+    on; returns how many articles' stories were written.
+
+    Deciding again stops once a whole window after the last article without a story has come
+    out as before: the stories open from then on are the ones stored, so every later decision
+    would be too. Only changed rows are written, a chunk at a time."""
     db = store.db
     # an undated article is a story of its own
     db.execute("UPDATE article SET story = num WHERE story IS NULL AND at IS NULL")
-    start = db.execute("SELECT MIN(at) FROM article WHERE story IS NULL").fetchone()[0]
+    start, last_new = db.execute(
+        "SELECT MIN(at), MAX(at) FROM article WHERE story IS NULL"
+    ).fetchone()
     if start is None:
         return 0
     window = days * DAY_SECONDS
-    db.execute("UPDATE article SET story = NULL WHERE at >= ?", (start,))
     leaders = dict(  # the stories open when the change begins, and when each began
         db.execute(
             "SELECT story, MIN(at) FROM article WHERE story IN (SELECT story FROM article "
@@ -191,7 +202,8 @@ def group_stories(
     )
     weights = _Weights(articles, document_frequencies)
     opened = _Open(window)
-    decided = 0
+    written = 0
+    agreeing_since = None  # after last_new: since when every decision matched the stored one
     for rows in _in_time_order(store, start - window):
         updates = []
         leads = [unpack_lead(row[3]) for row in rows]
@@ -209,11 +221,20 @@ def group_stories(
                 story = opened.stories[sibling] if sibling else opened.best(vector, threshold)
                 if story is None:
                     story = opened.open(num, at)
-                updates.append((story.name, num))
+                if story.name != story_name:
+                    updates.append((story.name, num))
+                    agreeing_since = None
+                elif at > last_new and agreeing_since is None:
+                    agreeing_since = at
             opened.add(story, vector, copy_group)
+            if agreeing_since is not None and at - agreeing_since > window:
+                break
         db.executemany("UPDATE article SET story = ? WHERE num = ?", updates)
-        decided += len(updates)
-    return decided
+        store.commit()
+        written += len(updates)
+        if agreeing_since is not None and rows and at - agreeing_since > window:
+            break
+    return written
 
 
 def _in_time_order(store: GroupStore, since: int, chunk: int = 5000):
