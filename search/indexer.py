@@ -206,6 +206,7 @@ def update_index(
                     groups=groups,
                 )
                 _write_all(run, inputs, Known(set(digest_ids), salt))
+                del run, stored, digest_ids  # a million ids and hashes: not held while grouping
                 progress.grouping()
                 engine.refresh()
                 report.groups = groups.group(

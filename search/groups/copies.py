@@ -34,7 +34,7 @@ CONTAINED_FLOOR = 0.2
 # A bucket this full is boilerplate (a sign-off line shared by thousands of articles whose
 # minimum hash it happens to be), not evidence of copying: it is skipped.
 MAX_BUCKET = 1000
-PAIRS_HELD = 2_000_000  # candidate pairs made at once (~32 MB), before they are filtered
+PAIRS_HELD = 500_000  # candidate pairs made at once (~8 MB), before they are filtered
 COMPARE_CHUNK = 200_000  # pairs whose signatures are compared at once (2 x ~25 MB)
 
 
@@ -119,7 +119,8 @@ def group_copies(store: GroupStore, threshold: float, days: int) -> int:
     for pairs in _candidate_pairs(signatures, fresh & signatures.present, window):
         for a, b in copies_among(pairs, signatures, threshold).tolist():
             links.union(a, b)
-    _name_groups(store, set(ungrouped.tolist()), links)
+    del signatures
+    _name_groups(store, fresh, ungrouped, links)
     return len(ungrouped)
 
 
@@ -180,27 +181,32 @@ def _ranks(counts: np.ndarray) -> np.ndarray:
     return np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
-def _name_groups(store: GroupStore, ungrouped: set[int], links: _Components) -> None:
+def _name_groups(
+    store: GroupStore, fresh: np.ndarray, ungrouped: np.ndarray, links: _Components
+) -> None:
     """Each component's group is its founder's number: the earliest of its new members and of
     the founders of the groups it joins (which are renamed when they merge into another). The
-    members of merged groups have their stories decided again: a copy joins its copies' story."""
-    updates: list[tuple[int, int]] = []
+    members of merged groups have their stories decided again: a copy joins its copies' story.
+    An ungrouped article linked to nothing is a group of its own."""
+    founders = ungrouped.copy()  # by position in ungrouped: its group's number
     renames: list[tuple[int, int]] = []
     merged: list[tuple[int]] = []
+    position = {int(n): i for i, n in enumerate(ungrouped.tolist()) if n in links.parent}
     for nums in links.groups().values():
-        fresh = [n for n in nums if n in ungrouped]
-        if not fresh:
+        new = [n for n in nums if fresh[n]]
+        if not new:
             continue
-        known = [n for n in nums if n not in ungrouped]
+        known = [n for n in nums if not fresh[n]]
         joined = sorted({m.copy_group for m in _members(store, known)} - {None})
-        founder = min(_members(store, fresh + joined), key=lambda m: m.order)
-        updates.extend((founder.num, n) for n in fresh)
+        founder = min(_members(store, new + joined), key=lambda m: m.order)
+        founders[[position[n] for n in new]] = founder.num
         renames.extend((founder.num, old) for old in joined if old != founder.num)
         if len(joined) > 1:
             merged.extend((old,) for old in joined)
-    alone = sorted(ungrouped - set(links.parent))
-    updates.extend((num, num) for num in alone)
-    store.db.executemany("UPDATE article SET copy_group = ? WHERE num = ?", updates)
+    store.db.executemany(
+        "UPDATE article SET copy_group = ? WHERE num = ?",
+        zip(founders.tolist(), ungrouped.tolist(), strict=True),
+    )
     store.db.executemany("UPDATE article SET story = NULL WHERE copy_group = ?", merged)
     store.db.executemany("UPDATE article SET copy_group = ? WHERE copy_group = ?", renames)
 
