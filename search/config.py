@@ -31,7 +31,7 @@ class Settings:
     # index at its next reindex.
     copy_threshold: float = 0.6
     copy_days: int = 2
-    story_threshold: float = 0.45
+    story_threshold: float = 0.4
     story_days: int = 3
 
 
@@ -63,7 +63,7 @@ def _convert(name: str, raw: str):
             value = -1
         if value < 0:
             raise MorgueError(
-                f"{ENV_PREFIX}{name.upper()} must be a whole number, not {raw!r}"
+                f"{ENV_PREFIX}{name.upper()} must be a whole number (0 or more), not {raw!r}"
             ) from None
         return value
     if name in ("copy_threshold", "story_threshold"):

@@ -65,6 +65,15 @@ class Story:
     def sources(self) -> list[str]:
         return [o.source for o in self.outlets]
 
+    @property
+    def tied_with_first(self) -> list[Article]:
+        """The other articles published at the first one's time (for articles known only by
+        their day: the same day), so that "first" is not claimed on the order of ids."""
+        first = self.first
+        if first.published is None:
+            return []
+        return [a for a in self.articles[1:] if a.published == first.published]
+
 
 def article_groups(engine: Engine, article_id: str) -> tuple[list[Article], Story | None]:
     """The other copies of an article (first one first) and its story (None when it is alone
@@ -81,6 +90,18 @@ def article_groups(engine: Engine, article_id: str) -> tuple[list[Article], Stor
     copies_found = _articles(engine, copies)
     story = _story(engine, story_members) if len(story_members) > 1 else None
     return copies_found, story
+
+
+NO_GROUPS = "this index has no copies or stories grouped yet: run `morgue regroup`"
+
+
+def groups_ready(engine: Engine) -> bool:
+    """Whether the index has been grouped (an index made before grouping has not)."""
+    store = open_groups(engine.path)
+    if store is None:
+        return False
+    store.close()
+    return True
 
 
 def story_by_id(engine: Engine, story_id: str) -> Story | None:
@@ -134,6 +155,17 @@ def diff(first: Article, copy: Article) -> CopyDiff:
         removed += i2 - i1 if op in ("delete", "replace") else 0
         added += j2 - j1 if op in ("insert", "replace") else 0
     return CopyDiff(copy, changes, added, removed)
+
+
+def tie_note(story: Story) -> str:
+    """ "" or " (the same day as Fox News)": what a reader must know before calling one first."""
+    tied = story.tied_with_first
+    if not tied:
+        return ""
+    published = story.first.published
+    moment = "day" if (published.hour, published.minute) == (0, 0) else "time"
+    names = ", ".join(dict.fromkeys(a.source for a in tied))
+    return f" (the same {moment} as {names})"
 
 
 def when(article: Article) -> str:

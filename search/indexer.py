@@ -81,6 +81,8 @@ class IndexReport:
             text += f", {_count(self.warnings, 'warning')}"
         if self.skipped:
             text += f", {_count(self.skipped, 'file')} skipped"
+        if self.groups.everything:
+            text += ", every article grouped again (new grouping settings)"
         text += f" in {self.seconds:.1f} s"
         if self.seconds >= 1 and self.rate:
             text += f" ({self.rate:,.0f} articles/s)"

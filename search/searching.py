@@ -163,8 +163,8 @@ def run_search(engine: Engine, request: SearchRequest) -> SearchResults:
         date_facets=buckets,
         date_granularity=granularity,
         collapse=request.collapse if grouped else "none",
-        copy_groups=known.copy_groups if known else None,
-        stories=known.stories if known else None,
+        copy_groups=known.copy_groups if known else (0 if grouped and not found.total else None),
+        stories=known.stories if known else (0 if grouped and not found.total else None),
         source_story_facets=known.source_stories if known else [],
     )
     results.warnings = warnings_for(engine, prepared, results, grouped)

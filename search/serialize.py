@@ -82,6 +82,7 @@ def story_to_dict(story: Story) -> dict:
     return {
         "id": story.id,
         "first": story.first.id,
+        "tied_with_first": [a.id for a in story.tied_with_first],
         "articles": [brief(a) for a in story.articles],
         "outlets": [
             {"source": o.source, "first": o.first.id, "articles": o.articles} for o in story.outlets

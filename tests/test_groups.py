@@ -267,6 +267,22 @@ def test_morgue_regroup_groups_an_index_that_has_none(tmp_path, engine_name, cap
     expected = groups_of(index)
     for leftover in index.glob(GROUPS_FILE + "*"):
         leftover.unlink()
+    capsys.readouterr()
+    assert run(cli, ["story", "wire", "--index", str(index)]) == 1
+    assert "no copies or stories grouped yet: run `morgue regroup`" in capsys.readouterr().err
+    client = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "MORGUE_OVERRIDES": {"index_dir": index},
+        }
+    ).test_client()
+    answer = client.get("/api/stories/wire")
+    assert answer.status_code == 404
+    assert answer.get_json()["error"]["code"] == "no_groups"
+    page = client.get("/story/wire")
+    assert page.status_code == 404
+    assert "morgue regroup" in page.get_data(as_text=True)
     assert run(cli, ["regroup", "--index", str(index)]) == 0
     assert groups_of(index) == expected
 
@@ -317,6 +333,20 @@ def test_collapsing_keeps_the_article_total_and_counts_groups(archive):
     assert (wire.copies, wire.collapsed) == (5, 4)
     story = next(h for h in stories.hits if h.story == "wire")
     assert (story.story_size, story.collapsed, story.collapsed_outlets) == (6, 5, 4)
+
+
+def test_no_match_counts_no_groups(archive):
+    empty = search(archive, query="zzzunheardof", collapse="stories")
+    assert (empty.total, empty.copy_groups, empty.stories) == (0, 0, 0)
+
+
+def test_a_first_article_tied_with_others_is_not_called_first_alone(seed_index, capsys):
+    capsys.readouterr()
+    assert run(cli, ["story", "h-e483db98f622b94f498f", "--index", str(seed_index)]) == 0
+    out = capsys.readouterr().out
+    assert "First: 2025-02-10 (the same day as Fox News) · Reuters" in out
+    assert run(cli, ["story", "h-e483db98f622b94f498f", "--json", "--index", str(seed_index)]) == 0
+    assert json.loads(capsys.readouterr().out)["tied_with_first"] == ["h-e483db98f622b94f498f"]
 
 
 def test_every_hit_carries_its_groups(archive):

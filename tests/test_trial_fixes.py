@@ -138,7 +138,9 @@ def test_one_line_errors_for_writing_nowhere_and_bad_settings(tmp_path, morgue, 
         timeout=60,
     )
     assert done.returncode == ExitStatus.ERROR
-    assert done.stderr.strip() == "morgue: error: MORGUE_PORT must be a whole number, not 'abc'"
+    assert done.stderr.strip() == (
+        "morgue: error: MORGUE_PORT must be a whole number (0 or more), not 'abc'"
+    )
     not_a_db = tmp_path / "feed.rss"
     not_a_db.write_text("<rss>" + "x" * 5000 + "</rss>")
     status, _, err = morgue("saved", "list", "--db", not_a_db)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from search.coverage import article_groups, story_by_id
+from search.coverage import NO_GROUPS, article_groups, groups_ready, story_by_id
 from search.errors import InvalidRequestError, QuerySyntaxError
 from search.searching import run_search
 from search.serialize import article_to_dict, brief, results_to_dict, story_to_dict
@@ -50,6 +50,8 @@ def article(article_id: str):
 @bp.get("/stories/<path:story_id>")
 def story(story_id: str):
     found = story_by_id(engine(), story_id)
+    if found is None and not groups_ready(engine()):
+        return json_error(404, "no_groups", NO_GROUPS)
     if found is None:
         return json_error(404, "not_found", f"no story or article with id {story_id!r}")
     return jsonify(story_to_dict(found))

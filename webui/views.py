@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from search.coverage import article_groups, story_by_id, when
+from search.coverage import (
+    NO_GROUPS,
+    article_groups,
+    groups_ready,
+    story_by_id,
+    tie_note,
+    when,
+)
 from search.errors import InvalidRequestError, QuerySyntaxError
 from search.searching import highlight_article, more_like, run_search
 from search.types import MAX_QUERY_CHARS, SORTS, SearchRequest
@@ -30,7 +37,9 @@ EXAMPLES = (
 )
 
 
-def _render_search(search_request: SearchRequest, *, results=None, error=None, status=200):
+def _render_search(
+    search_request: SearchRequest, *, results=None, error=None, status=200, syntax=False
+):
     archive = engine().stats() if results is None and error is None else None
     timeline = None
     if results is not None:
@@ -41,6 +50,7 @@ def _render_search(search_request: SearchRequest, *, results=None, error=None, s
             req=search_request,
             results=results,
             error=error,
+            syntax=syntax,
             timeline=timeline,
             pages=page_window(results.page, results.pages) if results else [],
             sorts=SORTS,
@@ -66,7 +76,9 @@ def search():
         return _render_search(search_request)
     try:
         results = run_search(engine(), search_request)
-    except (QuerySyntaxError, InvalidRequestError) as exc:
+    except QuerySyntaxError as exc:
+        return _render_search(search_request, error=str(exc), status=400, syntax=True)
+    except InvalidRequestError as exc:
         return _render_search(search_request, error=str(exc), status=400)
     return _render_search(search_request, results=results)
 
@@ -107,9 +119,13 @@ def story(story_id: str):
 
     :raise 404: when no story or article has that id."""
     found = story_by_id(engine(), story_id)
+    if found is None and not groups_ready(engine()):
+        abort(404, description=NO_GROUPS[0].upper() + NO_GROUPS[1:] + ".")
     if found is None:
         abort(404, description=f"No story or article has the id {story_id!r}.")
-    return render_template("story.html", story=found, when=when, timeline=story_timeline(found))
+    return render_template(
+        "story.html", story=found, when=when, tie_note=tie_note, timeline=story_timeline(found)
+    )
 
 
 @bp.get("/help")

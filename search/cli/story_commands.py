@@ -10,7 +10,7 @@ import click
 from search.archive import open_archive
 from search.cli.options import index_option, resolve_index
 from search.cli.progress import TqdmProgress
-from search.coverage import Story, story_by_id, when
+from search.coverage import NO_GROUPS, Story, groups_ready, story_by_id, tie_note, when
 from search.regroup import regroup_index
 from search.serialize import story_to_dict
 
@@ -28,6 +28,9 @@ def story(story_id, as_json, index_dir) -> None:
     articles' ids."""
     with open_archive(resolve_index(index_dir)) as engine:
         found = story_by_id(engine, story_id)
+        ready = found is not None or groups_ready(engine)
+    if not ready:
+        raise click.ClickException(NO_GROUPS)
     if found is None:
         raise click.ClickException(
             f"no story or article {story_id!r} in this index (`morgue search` shows the story "
@@ -50,7 +53,7 @@ def print_story(found: Story) -> None:
         + f" \u00b7 {_count(len(found.articles), 'article')} from "
         + f"{_count(len(found.outlets), 'outlet')}"
     )
-    click.echo(f"First: {when(first)} \u00b7 {first.source} \u00b7 {first.title}")
+    click.echo(f"First: {when(first)}{tie_note(found)} \u00b7 {first.source} \u00b7 {first.title}")
     click.echo()
     for article in found.articles:
         byline = f" \u00b7 {article.author}" if article.author else ""
@@ -88,8 +91,9 @@ def _cut(text: str) -> str:
 @index_option
 def regroup(index_dir) -> None:
     """Group every article of the index into copies and stories again, with the current
-    thresholds ($MORGUE_COPY_THRESHOLD, $MORGUE_STORY_THRESHOLD, $MORGUE_STORY_DAYS) and the
-    archive's current word weights."""
+    settings ($MORGUE_COPY_THRESHOLD, $MORGUE_COPY_DAYS, $MORGUE_STORY_THRESHOLD,
+    $MORGUE_STORY_DAYS) and the archive's current word weights. A reindex after a change of
+    settings does the same."""
     path = resolve_index(index_dir)
     report = regroup_index(path, progress=TqdmProgress(enabled=True))
     click.echo(f"{path}: {report.copies:,} articles grouped in {report.seconds:.1f} s")

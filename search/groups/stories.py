@@ -8,7 +8,9 @@ own story. Likeness is the cosine of tf-idf vectors over the title and lead (the
 the text) against the story's centroid (the sum of its members' vectors), so a story is joined
 by what is like it as a whole, not by a chain of articles each like only the last; a copy of an
 article already in an open story joins that story. Only stories that share at least
-``MIN_SHARED`` of an article's most telling words (its heaviest terms) are compared with it.
+``MIN_SHARED`` of an article's most telling words (its heaviest terms) are compared with it, at
+most ``MAX_COMPARED`` of them, and only those that name one of its rare words (a company, a
+person, a place: the same earnings flash about another company shares every other word).
 
 Taking articles in time order makes the groups a function of the articles, not of the order
 they were indexed in, as long as each decision sees the same earlier articles: a run that adds
@@ -32,6 +34,7 @@ DAY_SECONDS = 86_400
 TOP_TERMS = 12
 MIN_SHARED = 3  # of an article's TOP_TERMS a story must hold to be compared with it
 MAX_COMPARED = 4  # stories compared with an article at most: those sharing most of them
+RARE_SHARE = 0.002  # a word in at most this share of the articles is a name, for stories
 SMALL_ARCHIVE = 1000  # an article's most telling terms: how candidate stories are found
 
 
@@ -100,9 +103,11 @@ class _Open:
             story.copies.add(copy_group)
             self.by_copy.setdefault(copy_group, story.name)
 
-    def best(self, vector: dict[str, float], threshold: float) -> _Story | None:
+    def best(self, vector: dict[str, float], threshold: float, names_of: set[str]) -> _Story | None:
         """The open story most like ``vector``, at least ``threshold`` alike (the earliest
-        story on a tie)."""
+        story on a tie), among those that hold one of ``names_of``, the article's rare words
+        (when it has any): the same report about another company, market or fund shares
+        every word but the names."""
         top = _top(vector)
         by_term = self.by_term
         shared = Counter(chain.from_iterable(by_term.get(term, ()) for term in top))
@@ -117,6 +122,8 @@ class _Open:
         best, best_score = None, threshold
         for name in sorted(names, key=lambda n: (self.stories[n].leader_at, n)):
             story = self.stories[name]
+            if names_of and names_of.isdisjoint(story.terms):
+                continue
             score = story.likeness(vector)
             if score > best_score or (best is None and score >= threshold):
                 best, best_score = story, score
@@ -135,6 +142,8 @@ class _Weights:
         self.articles = max(articles, SMALL_ARCHIVE)
         self.document_frequencies = document_frequencies
         self.idf: dict[str, float] = {}
+        self.rare: set[str] = set()  # words in at most RARE_SHARE of the articles: names
+        self.rare_df = max(2, int(self.articles * RARE_SHARE))
 
     def learn(self, leads: list[str]) -> None:
         """Look up the weights of every new term of ``leads`` at once (one index lookup per
@@ -144,6 +153,8 @@ class _Weights:
         if unknown:
             for term, df in zip(unknown, self.document_frequencies(unknown), strict=True):
                 idf[term] = math.log(1 + self.articles / max(df, 1))
+                if df <= self.rare_df and term.isalpha():
+                    self.rare.add(term)
 
     def vector(self, lead: str) -> dict[str, float]:
         counts = Counter(lead.split())
@@ -218,7 +229,11 @@ def group_stories(
                 story = opened.open(story_name, leader_at)
             else:
                 sibling = opened.by_copy.get(copy_group) if copy_group else None
-                story = opened.stories[sibling] if sibling else opened.best(vector, threshold)
+                story = (
+                    opened.stories[sibling]
+                    if sibling
+                    else opened.best(vector, threshold, weights.rare.intersection(vector))
+                )
                 if story is None:
                     story = opened.open(num, at)
                 if story.name != story_name:
