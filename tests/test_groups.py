@@ -366,6 +366,12 @@ def test_star_exports_every_article_with_its_groups(archive, tmp_path, capsys):
     csv_target = tmp_path / "all.csv"
     assert run(cli, ["search", "*", "--export", str(csv_target), "--index", str(archive)]) == 0
     header = csv_target.read_text().splitlines()[0].split(",")
+    folded = tmp_path / "stories.jsonl"
+    capsys.readouterr()
+    command = ["search", "*", "--collapse", "stories", "--export", str(folded)]
+    assert run(cli, [*command, "--index", str(archive)]) == 0
+    assert "applies to pages, not exports" in capsys.readouterr().err
+    assert len(folded.read_text().splitlines()) == len(ARTICLES)
     assert "copy_group" in header
     assert "story" in header
 

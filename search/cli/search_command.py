@@ -88,7 +88,9 @@ def search(
         if export_path is not None:
             counter = RowCounter()
             write_chunks(chunks(counter.wrap(export_rows(engine, request)), fmt), export_path)
-            click.echo(f"wrote {counter.count:,} hits to {export_path}", err=True)
+            folded = " (every article: --collapse stories applies to pages, not exports)"
+            note = folded if request.collapse == "stories" else ""
+            click.echo(f"wrote {counter.count:,} hits to {export_path}{note}", err=True)
             return
         results = run_search(engine, request)
     if as_json:
