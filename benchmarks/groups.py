@@ -20,8 +20,6 @@ import csv
 import gzip
 import itertools
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LABELS = ROOT / "benchmarks" / "labels"
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.run import tree_rss_kb  # noqa: E402
+from benchmarks.run import run_measured  # noqa: E402
 from benchmarks.workload import scaled_corpus  # noqa: E402
 from search.groups.builder import GroupingSettings  # noqa: E402
 from search.groups.store import GroupStore  # noqa: E402
@@ -253,22 +251,10 @@ def quality(args) -> int:
 
 
 def timed_build(index: Path, paths: list[Path], engine: str) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-c", BUILD_SCRIPT.format(engine=engine), str(index), *map(str, paths)],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, tree_rss_kb(process.pid))
-        time.sleep(0.2)
-    out = process.stdout.read()
-    if process.returncode:
-        raise SystemExit(f"build failed ({process.returncode})")
+    script = BUILD_SCRIPT.format(engine=engine)
+    out, _seconds, peak_mb = run_measured([script, str(index), *map(str, paths)], poll=0.2)
     figures = json.loads(out.strip().splitlines()[-1])
-    figures["peak_rss_mb"] = peak / 1024
+    figures["peak_rss_mb"] = peak_mb
     return figures
 
 

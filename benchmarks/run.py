@@ -70,26 +70,33 @@ def tree_rss_kb(pid: int) -> int:
     return total
 
 
-def timed_index(index: Path, corpus: Path, engine: str) -> dict:
-    """Run `update_index` in a child process; wall time and peak RSS of the whole process tree."""
+def run_measured(args: list[str], poll: float = 0.05) -> tuple[str, float, float]:
+    """Run ``python -c args...`` with the project importable; its stdout, wall seconds and the
+    peak resident memory (MB) of its whole process tree."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-c", INDEX_SCRIPT, str(index), str(corpus), engine],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
+        [sys.executable, "-c", *args], stdout=subprocess.PIPE, text=True, env=env
     )
     peak = 0
     while process.poll() is None:
         peak = max(peak, tree_rss_kb(process.pid))
-        time.sleep(0.05)
+        time.sleep(poll)
     seconds = time.perf_counter() - started
-    added, updated, unchanged = (int(x) for x in process.stdout.read().split())
+    out = process.stdout.read()
     process.stdout.close()
+    if process.returncode:
+        raise SystemExit(f"child process failed ({process.returncode})")
+    return out, seconds, peak / 1024
+
+
+def timed_index(index: Path, corpus: Path, engine: str) -> dict:
+    """Run `update_index` in a child process; wall time and peak RSS of the whole process tree."""
+    out, seconds, peak_mb = run_measured([INDEX_SCRIPT, str(index), str(corpus), engine])
+    added, updated, unchanged = (int(x) for x in out.split())
     return {
         "seconds": seconds,
-        "peak_rss_mb": peak / 1024,
+        "peak_rss_mb": peak_mb,
         "added": added,
         "updated": updated,
         "unchanged": unchanged,

@@ -39,8 +39,8 @@ def match_groups(store: GroupStore, ids: Iterable[str]) -> MatchGroups:
     outlets: dict[tuple[str, int], Counter[str]] = {}
     per_source: dict[str, set[int]] = {}
     for member in by_id.values():
-        for column, group in (("copy_group", member.copy_group), ("story", member.story)):
-            key = (column, group if group is not None else -member.num)
+        for column in ("copy_group", "story"):
+            key = (column, _group(member, column))
             matches[key] = matches.get(key, 0) + 1
             outlets.setdefault(key, Counter())[member.source] += 1
         per_source.setdefault(member.source, set()).add(_group(member, "story"))
@@ -78,7 +78,7 @@ def collapsed(
     column = COLUMN[collapse]
     seen: set[int | str] = set()
     page: list[MatchedArticle] = []
-    for chunk in _chunks(ranked, 100):
+    for chunk in chunked(ranked, 100):
         members = known.by_id if known else store.lookup(m.article.id for m in chunk)
         for match in chunk:
             group = _group(members.get(match.article.id), column)
@@ -93,7 +93,8 @@ def collapsed(
     return page
 
 
-def _chunks(items: Iterator, size: int) -> Iterator[list]:
+def chunked(items: Iterable, size: int) -> Iterator[list]:
+    """Lists of ``size`` items, the last one shorter (``itertools.batched`` from Python 3.12)."""
     chunk = []
     for item in items:
         chunk.append(item)

@@ -196,7 +196,7 @@ def update_index(
             groups = GroupBuilder(target, grouping)
             try:
                 stored = engine.stored_hashes()
-                groups.sync(stored, lambda ids: filter(None, map(engine.get, ids)))
+                groups.sync(engine, stored)
                 digest_ids = engine.stored_digests()
                 salt = f"{NORMALIZER_VERSION}|{default_source or ''}"
                 bulk = not stored and sum(f.size for f in inputs) >= BULK_THRESHOLD_BYTES
@@ -211,9 +211,7 @@ def update_index(
                 del run, stored, digest_ids  # a million ids and hashes: not held while grouping
                 progress.grouping()
                 engine.refresh()
-                report.groups = groups.group(
-                    engine.stats().articles, lambda terms: engine.doc_frequencies("body", terms)
-                )
+                report.groups = groups.group(engine)
             finally:
                 progress.finish()
                 groups.close()

@@ -23,12 +23,10 @@ def regroup_index(
     with writer_lock(index_dir), open_archive(index_dir) as engine:
         groups = GroupBuilder(index_dir, grouping)
         try:
-            groups.sync(engine.stored_hashes(), lambda ids: filter(None, map(engine.get, ids)))
+            groups.sync(engine, engine.stored_hashes())
             groups.ungroup_all()
             progress.grouping()
-            return groups.group(
-                engine.stats().articles, lambda terms: engine.doc_frequencies("body", terms)
-            )
+            return groups.group(engine)
         finally:
             progress.finish()
             groups.close()

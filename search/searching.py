@@ -26,7 +26,7 @@ from datetime import date
 from math import log
 
 from search.analysis import analyze_terms
-from search.collapse import COUNT_LIMIT, annotate, collapsed, match_groups
+from search.collapse import COUNT_LIMIT, annotate, chunked, collapsed, match_groups
 from search.errors import InvalidRequestError
 from search.facets import date_histogram, source_facets
 from search.groups.views import open_groups
@@ -201,13 +201,9 @@ def iter_hits(engine: Engine, request: SearchRequest) -> Iterator[Hit]:
     prepared = prepare(engine, replace(request, page=1))
     store = open_groups(engine.path)
     try:
-        batch: list[Hit] = []
-        for match in engine.iter_hits(prepared.query, request):
-            batch.append(to_hit(match.article, match.score, prepared))
-            if len(batch) == 200:
-                yield from annotate(batch, store) if store else batch
-                batch = []
-        yield from annotate(batch, store) if store else batch
+        for chunk in chunked(engine.iter_hits(prepared.query, request), 200):
+            batch = [to_hit(match.article, match.score, prepared) for match in chunk]
+            yield from annotate(batch, store) if store else batch
     finally:
         if store is not None:
             store.close()

@@ -65,17 +65,13 @@ def article_to_dict(article: Article) -> dict:
     }
 
 
+BRIEF_FIELDS = ("id", "source", "date", "published", "title", "author", "url")
+
+
 def brief(article: Article) -> dict:
-    """An article as a group lists it."""
-    return {
-        "id": article.id,
-        "source": article.source,
-        "date": article.date_text,
-        "published": article.published.isoformat() if article.published else None,
-        "title": article.title,
-        "author": article.author,
-        "url": article.url,
-    }
+    """An article as a group lists it: ``article_to_dict`` without its text."""
+    document = article_to_dict(article)
+    return {key: document[key] for key in BRIEF_FIELDS}
 
 
 def story_to_dict(story: Story) -> dict:

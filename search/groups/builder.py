@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,7 +22,7 @@ from search.groups.copies import group_copies
 from search.groups.fingerprints import algorithm_version, fingerprint
 from search.groups.store import HASH_CHARS, GroupStore
 from search.groups.stories import group_stories
-from search.types import Article, IndexDocument
+from search.types import Article, Engine, IndexDocument
 
 
 @dataclass(frozen=True)
@@ -70,9 +69,9 @@ class GroupBuilder:
     def close(self) -> None:
         self.store.close()
 
-    def sync(self, stored: dict[str, str], read: Callable[[list[str]], Iterable[Article]]) -> None:
+    def sync(self, engine: Engine, stored: dict[str, str]) -> None:
         """Make the file agree with the engine's ``stored`` id -> content hash map, reading the
-        articles it lacks through ``read``."""
+        articles it lacks from the engine."""
         started = time.perf_counter()
         store = self.store
         version = algorithm_version()
@@ -87,7 +86,7 @@ class GroupBuilder:
         store.remove([article_id for article_id in known if article_id not in stored])
         missing = [i for i, h in stored.items() if known.get(i) != h[:HASH_CHARS]]
         for start in range(0, len(missing), 1000):
-            for article in read(missing[start : start + 1000]):
+            for article in filter(None, map(engine.get, missing[start : start + 1000])):
                 self.add_article(article)
             self._flush()
             self.report.fingerprinted += len(missing[start : start + 1000])
@@ -138,10 +137,9 @@ class GroupBuilder:
         self.store.ungroup_all()
         self.report.everything = True
 
-    def group(
-        self, articles: int, document_frequencies: Callable[[list[str]], list[int]]
-    ) -> GroupReport:
-        """Group every article not yet grouped, then commit."""
+    def group(self, engine: Engine) -> GroupReport:
+        """Group every article not yet grouped, then commit. Stories weigh words by the
+        engine's document frequencies, read on its newest commit."""
         started = time.perf_counter()
         settings = self.settings
         if self.store.meta("grouped") and not self.store.ungrouped():
@@ -152,8 +150,8 @@ class GroupBuilder:
             self.store,
             threshold=settings.story_threshold,
             days=settings.story_days,
-            articles=articles,
-            document_frequencies=document_frequencies,
+            articles=engine.stats().articles,
+            document_frequencies=lambda terms: engine.doc_frequencies("body", terms),
         )
         self.store.set_meta("grouped", datetime.now(timezone.utc).isoformat(timespec="seconds"))
         self.store.commit()

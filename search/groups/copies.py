@@ -211,11 +211,6 @@ def _name_groups(
     store.db.executemany("UPDATE article SET copy_group = ? WHERE copy_group = ?", renames)
 
 
-def _members(store: GroupStore, nums: list[int]) -> Iterator[Member]:
-    for start in range(0, len(nums), 500):
-        chunk = nums[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for row in store.iter_rows(
-            f"SELECT {MEMBER_COLUMNS} FROM article WHERE num IN ({marks})", chunk
-        ):
-            yield Member(*row)
+def _members(store: GroupStore, nums: list[int]) -> list[Member]:
+    sql = f"SELECT {MEMBER_COLUMNS} FROM article WHERE num IN ({{marks}})"
+    return [Member(*row) for row in store.rows_in(sql, nums)]

@@ -27,6 +27,7 @@ from search.groups.fingerprints import Fingerprint
 GROUPS_FILE = "groups.sqlite"
 SCHEMA = 2
 HASH_CHARS = 16  # of the content hash: enough to tell a changed article
+IN_CHUNK = 500  # values in one IN (...) list
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -121,6 +122,16 @@ class GroupStore:
         """Rows read lazily (the writer only: readers use ``rows`` under the lock)."""
         yield from self.db.execute(sql, tuple(params))
 
+    def rows_in(self, sql: str, values: Iterable) -> list[tuple]:
+        """``sql`` with its ``IN ({marks})`` filled by ``values``, a query per ``IN_CHUNK`` of
+        them (SQLite caps the parameters of one statement)."""
+        values = list(dict.fromkeys(values))
+        found: list[tuple] = []
+        for start in range(0, len(values), IN_CHUNK):
+            chunk = values[start : start + IN_CHUNK]
+            found.extend(self.rows(sql.format(marks=",".join("?" * len(chunk))), chunk))
+        return found
+
     # ------------------------------------------------------------------------------ meta
 
     def meta(self, key: str) -> str | None:
@@ -168,15 +179,9 @@ class GroupStore:
         """``put`` for a batch of (id, content hash, time, source, fingerprint): the new articles
         are written with one statement per table, which is most of a first build's work here."""
         latest = {entry[0]: entry for entry in entries}  # an id staged twice: its last version
-        known: set[str] = set()
-        ids = list(latest)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            known.update(
-                row[0]
-                for row in self.db.execute(f"SELECT id FROM article WHERE id IN ({marks})", chunk)
-            )
+        known = {
+            row[0] for row in self.rows_in("SELECT id FROM article WHERE id IN ({marks})", latest)
+        }
         for article_id in known:
             self.put(*latest[article_id])
         fresh = [entry for article_id, entry in latest.items() if article_id not in known]
@@ -235,43 +240,21 @@ class GroupStore:
 
     def lookup(self, ids: Iterable[str]) -> dict[str, Member]:
         """The groups of many articles at once (one query per 500 ids)."""
-        ids = list(ids)
-        found: dict[str, Member] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.rows(
-                f"SELECT {MEMBER_COLUMNS} FROM article WHERE id IN ({marks})", chunk
-            ):
-                found[row[1]] = Member(*row)
-        return found
+        sql = f"SELECT {MEMBER_COLUMNS} FROM article WHERE id IN ({{marks}})"
+        return {row[1]: Member(*row) for row in self.rows_in(sql, ids)}
 
     def ids(self, nums: Iterable[int]) -> dict[int, str]:
         """Article ids by number: the names of groups."""
-        nums = list(dict.fromkeys(nums))
-        found: dict[int, str] = {}
-        for start in range(0, len(nums), 500):
-            chunk = nums[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(self.rows(f"SELECT num, id FROM article WHERE num IN ({marks})", chunk))
-        return found
+        return dict(self.rows_in("SELECT num, id FROM article WHERE num IN ({marks})", nums))
 
     def sizes(self, column: str, groups: Iterable[int]) -> dict[int, int]:
         """How many articles each group holds."""
         assert column in ("copy_group", "story")
-        groups = list(dict.fromkeys(groups))
-        sizes: dict[int, int] = {}
-        for start in range(0, len(groups), 500):
-            chunk = groups[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            sizes.update(
-                self.rows(
-                    f"SELECT {column}, COUNT(*) FROM article WHERE {column} IN ({marks}) "
-                    f"GROUP BY {column}",
-                    chunk,
-                )
-            )
-        return sizes
+        sql = (
+            f"SELECT {column}, COUNT(*) FROM article WHERE {column} IN ({{marks}}) "
+            f"GROUP BY {column}"
+        )
+        return dict(self.rows_in(sql, groups))
 
     def count(self) -> tuple[int, int]:
         """(articles, articles grouped)."""
