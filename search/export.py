@@ -62,14 +62,14 @@ def export_rows(
         }
 
 
-def csv_chunks(rows: Iterable[dict]) -> Iterator[str]:
+def csv_chunks(rows: Iterable[dict], columns: tuple[str, ...] = COLUMNS) -> Iterator[str]:
     """CSV text in chunks (a header, then a chunk a row), for streaming responses and files."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(columns)
     for row in rows:
         cells = []
-        for column in COLUMNS:
+        for column in columns:
             value = row.get(column)
             if value is None:
                 cells.append("")
@@ -93,10 +93,10 @@ def jsonl_chunks(rows: Iterable[dict]) -> Iterator[str]:
         yield json.dumps(row, ensure_ascii=False) + "\n"
 
 
-def chunks(rows: Iterable[dict], fmt: str) -> Iterator[str]:
+def chunks(rows: Iterable[dict], fmt: str, columns: tuple[str, ...] = COLUMNS) -> Iterator[str]:
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
-    return csv_chunks(rows) if fmt == "csv" else jsonl_chunks(rows)
+    return csv_chunks(rows, columns) if fmt == "csv" else jsonl_chunks(rows)
 
 
 class RowCounter:
@@ -130,3 +130,15 @@ def write_chunks(parts, output: Path | None) -> None:
         raise MorgueError(f"cannot write {output}: {exc.strerror or exc}") from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+KWIC_COLUMNS = ("left", "match", "right", "field", "offset", "id", "source", "date", "title", "url")
+ATTENTION_COLUMNS = ("query", "bucket", "start", "end", "count", "all", "share")
+
+
+def attention_rows(document: dict) -> Iterator[dict]:
+    """An attention chart's data in long form, one row per query and bucket (what R and pandas
+    read best), from ``serialize.attention_to_dict``."""
+    for series in document["series"]:
+        for point in series["points"]:
+            yield {"query": series["query"], **point}

@@ -7,9 +7,9 @@ span of the matches), with empty buckets filled in so a timeline has no silent h
 
 from __future__ import annotations
 
-import calendar
-from datetime import date, timedelta
+from datetime import date
 
+from search.intervals import bucket_end, bucket_label, bucket_starts, fold
 from search.types import DateBucket, FacetCount
 
 SOURCE_FACET_SIZE = 20
@@ -34,38 +34,14 @@ def date_histogram(day_counts: dict[date, int]) -> tuple[str, list[DateBucket]]:
         granularity = "month"
     else:
         granularity = "year"
-    counts: dict[date, int] = {}
-    for day, count in day_counts.items():
-        key = bucket_start(day, granularity)
-        counts[key] = counts.get(key, 0) + count
-    buckets = []
-    cursor = bucket_start(first, granularity)
-    while cursor <= last:
-        end = bucket_end(cursor, granularity)
-        buckets.append(DateBucket(_label(cursor, granularity), counts.get(cursor, 0), cursor, end))
-        cursor = end + timedelta(days=1)
+    counts = fold(day_counts, granularity)
+    buckets = [
+        DateBucket(
+            bucket_label(start, granularity),
+            counts.get(start, 0),
+            start,
+            bucket_end(start, granularity),
+        )
+        for start in bucket_starts(first, last, granularity)
+    ]
     return granularity, buckets
-
-
-def bucket_start(day: date, granularity: str) -> date:
-    if granularity == "year":
-        return date(day.year, 1, 1)
-    if granularity == "month":
-        return date(day.year, day.month, 1)
-    return day
-
-
-def bucket_end(start: date, granularity: str) -> date:
-    if granularity == "year":
-        return date(start.year, 12, 31)
-    if granularity == "month":
-        return date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
-    return start
-
-
-def _label(start: date, granularity: str) -> str:
-    if granularity == "year":
-        return f"{start.year:04d}"
-    if granularity == "month":
-        return f"{start.year:04d}-{start.month:02d}"
-    return start.isoformat()

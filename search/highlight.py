@@ -44,10 +44,24 @@ def find_matches(text: str, query: Node, field: str = "body") -> list[tuple[int,
     return _merge([(m.start, m.end) for m in _matches(text, _leaves_for(field, query))])
 
 
-def _matches(text: str, leaves: list[Node]) -> list[_Match]:
+def occurrences(text: str, query: Node, field: str = "body") -> list[tuple[int, int]]:
+    """Every place the query's positive terms match in the whole of ``text``, one span each: a
+    phrase from its first word to its last even when sloppy (what a concordance lists), spans
+    that overlap merged into one."""
+    return _merge(
+        [(m.start, m.end) for m in _matches(text, _leaves_for(field, query), None, whole=True)]
+    )
+
+
+def _matches(
+    text: str,
+    leaves: list[Node],
+    limit: int | None = MAX_HIGHLIGHT_CHARS,
+    whole: bool = False,
+) -> list[_Match]:
     if not leaves or not text:
         return []
-    terms, bounds = token_terms(text[:MAX_HIGHLIGHT_CHARS])
+    terms, bounds = token_terms(text[:limit] if limit else text)
     keys = {leaf.text: leaf.text for leaf in leaves if isinstance(leaf, Term)}
     hits = compress(range(len(terms)), map(keys.__contains__, terms))
     found = [_Match(bounds[2 * i], bounds[2 * i + 1], keys[terms[i]]) for i in hits]
@@ -59,7 +73,7 @@ def _matches(text: str, leaves: list[Node]) -> list[_Match]:
             key = " ".join(phrase.terms)
             for chain in phrase.chains(kept_terms):
                 tokens = [kept[p] for p in chain]
-                if phrase.slop == 0:
+                if phrase.slop == 0 or whole:
                     found.append(_Match(bounds[2 * tokens[0]], bounds[2 * tokens[-1] + 1], key))
                 else:
                     found.extend(_Match(bounds[2 * t], bounds[2 * t + 1], key) for t in tokens)

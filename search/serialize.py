@@ -4,8 +4,12 @@ title), never as markup: each client marks them its own way."""
 
 from __future__ import annotations
 
+from search.attention import Attention
+from search.concordance import Line
 from search.coverage import Story
+from search.significant import SignificantTerms
 from search.types import Article, Hit, SearchResults
+from search.volume import Gap, Volume
 
 
 def hit_to_dict(hit: Hit) -> dict:
@@ -103,5 +107,98 @@ def story_to_dict(story: Story) -> dict:
                 ],
             }
             for group in story.copy_groups
+        ],
+    }
+
+
+def attention_to_dict(found: Attention, gaps: list[Gap] | None = None) -> dict:
+    """``share`` is ``count / all`` exactly (0 when ``all`` is 0); every series has the same
+    buckets, empty ones included."""
+    document = {
+        "interval": found.interval,
+        "unit": found.request.unit,
+        "from": found.first.isoformat() if found.first else None,
+        "to": found.last.isoformat() if found.last else None,
+        "series": [
+            {
+                "query": series.query,
+                "total": series.total,
+                "undated": series.undated,
+                "points": [
+                    {
+                        "bucket": p.bucket,
+                        "start": p.start.isoformat(),
+                        "end": p.end.isoformat(),
+                        "count": p.count,
+                        "all": p.all,
+                        "share": p.share,
+                    }
+                    for p in series.points
+                ],
+            }
+            for series in found.series
+        ],
+    }
+    if gaps is not None:
+        document["gaps"] = [gap_to_dict(g) for g in gaps]
+    return document
+
+
+def gap_to_dict(gap: Gap) -> dict:
+    return {
+        "source": gap.source,
+        "start": gap.start.isoformat(),
+        "end": gap.end.isoformat(),
+        "days": gap.days,
+        "articles": gap.articles,
+        "norm": gap.norm,
+    }
+
+
+def volume_to_dict(found: Volume) -> dict:
+    return {
+        "interval": found.interval,
+        "buckets": [
+            {"bucket": label, "start": start.isoformat()} for label, start in found.buckets
+        ],
+        "sources": [
+            {"source": row.source, "total": row.total, "counts": row.counts}
+            for row in found.sources
+        ],
+        "undated": found.undated,
+        "gaps": [gap_to_dict(g) for g in found.gaps],
+    }
+
+
+def line_to_dict(line: Line) -> dict:
+    return {
+        "left": line.left,
+        "match": line.match,
+        "right": line.right,
+        "field": line.field,
+        "offset": line.offset,
+        "id": line.article_id,
+        "source": line.source,
+        "date": line.date,
+        "title": line.title,
+        "url": line.url,
+    }
+
+
+def terms_to_dict(found: SignificantTerms) -> dict:
+    return {
+        "total": found.total,
+        "read": found.read,
+        "sampled": found.sampled,
+        "terms": [
+            {
+                "text": t.text,
+                "phrase": t.phrase,
+                "query": t.query,
+                "matches": t.matches,
+                "archive": t.archive,
+                "score": t.score,
+            }
+            for t in found.terms
         ],
     }

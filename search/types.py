@@ -225,6 +225,8 @@ class EngineResults:
     hits: list[MatchedArticle]
     source_counts: dict[str, int] = field(default_factory=dict)
     day_counts: dict[date, int] = field(default_factory=dict)
+    # Matches per source per day: asked only by ``Engine.counts(..., per_source=True)``.
+    source_day_counts: dict[str, dict[date, int]] = field(default_factory=dict)
 
 
 class EngineWriter(ABC):
@@ -296,6 +298,14 @@ class Engine(ABC):
 
     @abstractmethod
     def search(self, query: Node, request: SearchRequest) -> EngineResults: ...
+
+    @abstractmethod
+    def counts(
+        self, query: Node, request: SearchRequest, *, per_source: bool = False
+    ) -> EngineResults:
+        """The total and the counts per source and per day of every match, without a page of
+        hits (attention charts ask for several at once); ``per_source`` adds the days of each
+        source. Undated matches are in the total and the source counts, never in a day."""
 
     @abstractmethod
     def match_keys(self, query: Node, request: SearchRequest) -> dict[str, str]:

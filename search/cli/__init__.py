@@ -3,14 +3,15 @@
 ``build_cli`` makes the group and registers every library command explicitly (the web app's
 ``serve`` is added by ``webui.cli``, the composition root); ``run`` turns outcomes into one line
 and an exit status. Commands live one family to a module: ``index_commands`` (reindex, stats,
-check), ``search_command``, ``story_commands`` (story, regroup), ``saved_commands``,
-``eval_command``.
+check), ``search_command``, ``attention_commands`` (attention, kwic, terms, coverage),
+``story_commands`` (story, regroup), ``saved_commands``, ``eval_command``.
 """
 
 from __future__ import annotations
 
 import click
 
+from search.cli.attention_commands import attention_command, coverage, kwic, terms
 from search.cli.eval_command import eval_command
 from search.cli.index_commands import check, reindex, stats
 from search.cli.progress import TqdmProgress
@@ -30,7 +31,20 @@ def build_cli() -> click.Group:
         serve`. Add --traceback anywhere to see the full error of a failure.
         """
 
-    for command in (reindex, search, story, stats, check, regroup, saved, eval_command):
+    for command in (
+        reindex,
+        search,
+        attention_command,
+        kwic,
+        terms,
+        coverage,
+        story,
+        stats,
+        check,
+        regroup,
+        saved,
+        eval_command,
+    ):
         group.add_command(command)
     return group
 

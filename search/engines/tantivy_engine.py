@@ -281,21 +281,36 @@ class TantivyEngine(Engine):
         total = found.count
         if not total:
             return EngineResults(0, [])
-        aggs = searcher.aggregate(
-            tquery,
-            {
-                "sources": {"terms": {"field": "source_name", "size": _MAX_AGG_BUCKETS}},
-                "days": {
-                    "histogram": {"field": "date", "interval": SECONDS_PER_DAY, "min_doc_count": 1}
-                },
-            },
-        )
+        counted = self._aggregated(searcher, tquery)
+        counted.total = total
+        counted.hits = [
+            self._hit(searcher, key, address, request.sort) for key, address in found.hits
+        ]
+        return counted
+
+    def counts(
+        self, query: Node, request: SearchRequest, *, per_source: bool = False
+    ) -> EngineResults:
+        searcher = self._searcher()
+        if not searcher.num_docs:
+            return EngineResults(0, [])
+        return self._aggregated(searcher, self._query(searcher, query, request), per_source)
+
+    def _aggregated(self, searcher, tquery, per_source: bool = False) -> EngineResults:
+        """Counts from tantivy's aggregations: every article has a source, so the total is the
+        sum of the source buckets (no second pass to count)."""
+        days_agg = {"histogram": {"field": "date", "interval": SECONDS_PER_DAY, "min_doc_count": 1}}
+        sources_agg: dict = {"terms": {"field": "source_name", "size": _MAX_AGG_BUCKETS}}
+        if per_source:
+            sources_agg["aggs"] = {"days": days_agg}
+        aggs = searcher.aggregate(tquery, {"sources": sources_agg, "days": days_agg})
         sources = {b["key"]: b["doc_count"] for b in aggs["sources"]["buckets"]}
-        days = {
-            _epoch_day(b["key"]): b["doc_count"] for b in aggs["days"]["buckets"] if b["doc_count"]
-        }
-        hits = [self._hit(searcher, key, address, request.sort) for key, address in found.hits]
-        return EngineResults(total, hits, sources, days)
+        found = EngineResults(sum(sources.values()), [], sources, _days(aggs["days"]))
+        if per_source:
+            found.source_day_counts = {
+                b["key"]: _days(b["days"]) for b in aggs["sources"]["buckets"]
+            }
+        return found
 
     def _ranked(self, searcher, tquery, sort: str, limit: int, offset: int):
         if sort == "relevance":
@@ -330,6 +345,10 @@ class TantivyEngine(Engine):
             found = self._ranked(searcher, tquery, request.sort, PAGE, offset)
             for key, address in found.hits:
                 yield self._hit(searcher, key, address, request.sort)
+
+
+def _days(histogram: dict) -> dict[date, int]:
+    return {_epoch_day(b["key"]): b["doc_count"] for b in histogram["buckets"] if b["doc_count"]}
 
 
 def _epoch_day(seconds: float) -> date:

@@ -279,7 +279,15 @@ class WhooshEngine(Engine):
             )
         return self._counted(searcher, docnums, hits)
 
-    def _counted(self, searcher, docnums, hits) -> EngineResults:
+    def counts(
+        self, query: Node, request: SearchRequest, *, per_source: bool = False
+    ) -> EngineResults:
+        searcher, docnums, _ = self._matching(query, request)
+        if not docnums:
+            return EngineResults(0, [])
+        return self._counted(searcher, docnums, [], per_source)
+
+    def _counted(self, searcher, docnums, hits, per_source: bool = False) -> EngineResults:
         columns = self._columns_for(searcher.reader())
         codes, day_of = columns.source_codes, columns.days
         source_counts = Counter(codes[d] for d in docnums)
@@ -287,7 +295,14 @@ class WhooshEngine(Engine):
         day_counts.pop(UNDATED_DAY, None)
         sources = {columns.source_names[code]: n for code, n in source_counts.items()}
         days = {EPOCH + timedelta(days=day): n for day, n in day_counts.items()}
-        return EngineResults(len(docnums), hits, sources, days)
+        found = EngineResults(len(docnums), hits, sources, days)
+        if per_source:
+            pairs = Counter((codes[d], day_of[d]) for d in docnums)
+            for (code, day), n in pairs.items():
+                if day != UNDATED_DAY:
+                    by_day = found.source_day_counts.setdefault(columns.source_names[code], {})
+                    by_day[EPOCH + timedelta(days=day)] = n
+        return found
 
     def _one_pass_pays(self, reader, query: Node, request: SearchRequest) -> bool:
         if request.sources or request.date_from or request.date_to or not reader.doc_count():
