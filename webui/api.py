@@ -2,7 +2,8 @@
 
 ``/api/search`` returns exactly what ``morgue search --json`` prints (but collapses nothing unless
 asked: ``collapse=copies|stories``), ``/api/stories/<id>`` what ``morgue story --json`` prints;
-errors are
+``/api/attention``, ``/api/terms``, ``/api/kwic`` and ``/api/coverage`` what ``morgue attention``,
+``terms``, ``kwic`` and ``coverage`` print with ``--json``; errors are
 ``{"error": {"code", "message"}}`` with a 4xx status for bad input.
 """
 
@@ -10,10 +11,25 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from search.attention import attention
+from search.concordance import page
 from search.coverage import NO_GROUPS, article_groups, groups_ready, story_by_id
 from search.errors import InvalidRequestError, QuerySyntaxError
+from search.intervals import AUTO, INTERVALS
 from search.searching import run_search
-from search.serialize import article_to_dict, brief, results_to_dict, story_to_dict
+from search.serialize import (
+    article_to_dict,
+    attention_to_dict,
+    brief,
+    line_to_dict,
+    results_to_dict,
+    story_to_dict,
+    terms_to_dict,
+    volume_to_dict,
+)
+from search.significant import significant_terms
+from search.volume import gaps_between, volume
+from webui.attention_views import KWIC_PAGE, attention_request, kwic_options, kwic_request
 from webui.errors import json_error
 from webui.params import request_from_args
 from webui.state import engine, settings
@@ -55,3 +71,71 @@ def story(story_id: str):
     if found is None:
         return json_error(404, "not_found", f"no story or article with id {story_id!r}")
     return jsonify(story_to_dict(found))
+
+
+def _bad(exc: Exception):
+    code = "bad_query" if isinstance(exc, QuerySyntaxError) else "bad_request"
+    return json_error(400, code, str(exc))
+
+
+@bp.get("/attention")
+def attention_api():
+    """``gaps=1`` adds the possible gaps in the archive within the chart's span."""
+    try:
+        req, _ = attention_request(request.args)
+        found = attention(engine(), req)
+    except (QuerySyntaxError, InvalidRequestError) as exc:
+        return _bad(exc)
+    gaps = None
+    if request.args.get("gaps") == "1":
+        gaps = gaps_between(engine(), found.first, found.last, req.sources) if found.first else []
+    return jsonify(attention_to_dict(found, gaps))
+
+
+@bp.get("/terms")
+def terms_api():
+    try:
+        search_request = request_from_args(request.args, settings().page_size, collapse="none")
+        found = significant_terms(engine(), search_request)
+    except (QuerySyntaxError, InvalidRequestError) as exc:
+        return _bad(exc)
+    return jsonify({"query": search_request.query, **terms_to_dict(found)})
+
+
+@bp.get("/kwic")
+def kwic_api():
+    """One page of concordance lines (``order`` article|left|right, ``page``, ``width``)."""
+    try:
+        order, width, number = kwic_options(request.args)
+        search_request = kwic_request(request.args)
+        found = page(
+            engine(),
+            search_request,
+            order=order,
+            first=(number - 1) * KWIC_PAGE,
+            count=KWIC_PAGE,
+            width=width,
+        )
+    except (QuerySyntaxError, InvalidRequestError) as exc:
+        return _bad(exc)
+    return jsonify(
+        {
+            "query": search_request.query,
+            "order": order,
+            "page": number,
+            "total": found.total,
+            "capped": found.capped,
+            "lines": [line_to_dict(line) for line in found.lines],
+        }
+    )
+
+
+@bp.get("/coverage")
+def coverage_api():
+    interval = request.args.get("interval", AUTO) or AUTO
+    if interval not in (AUTO, *INTERVALS):
+        return json_error(
+            400, "bad_request", f"interval must be one of {AUTO}, {', '.join(INTERVALS)}"
+        )
+    sources = tuple(s for s in request.args.getlist("source") if s.strip())
+    return jsonify(volume_to_dict(volume(engine(), interval, sources)))

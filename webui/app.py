@@ -18,7 +18,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from search.config import Settings, load_settings
-from webui import api, errors, filters, saved_views, views
+from webui import api, attention_views, errors, filters, saved_views, views
 from webui.state import ENGINE_KEY, EngineHolder, close_store
 
 CONTENT_SECURITY_POLICY = (
@@ -86,6 +86,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     CSRFProtect(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(attention_views.bp)
     app.register_blueprint(saved_views.bp)
     app.teardown_appcontext(close_store)
     errors.init_app(app)

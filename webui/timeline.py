@@ -26,6 +26,7 @@ class Bar:
     count: int
     start: date
     end: date
+    share: float | None = None  # of all articles in the bucket, when the timeline shows shares
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Timeline:
     chart_height: int = HEIGHT - LABEL_SPACE
     granularity: str = "month"
     peak: int = 0
+    measure: str = "count"  # or "share": bar heights are each bucket's share of all articles
 
 
 def axis_label(x: float, text: str) -> Label:
@@ -58,16 +60,22 @@ def axis_label(x: float, text: str) -> Label:
 
 
 def build_timeline(
-    buckets: list[DateBucket], granularity: str, max_labels: int = 8
+    buckets: list[DateBucket],
+    granularity: str,
+    max_labels: int = 8,
+    shares: list[float] | None = None,
 ) -> Timeline | None:
+    """Bars of counts, or of ``shares`` (one per bucket) when given."""
     if not buckets:
         return None
     chart_height = HEIGHT - LABEL_SPACE
-    peak = max(b.count for b in buckets) or 1
+    values = shares if shares is not None else [float(b.count) for b in buckets]
+    peak = max(values) or 1
     slot = WIDTH / len(buckets)
     bars = []
     for index, bucket in enumerate(buckets):
-        height = 0.0 if bucket.count == 0 else max(2.0, chart_height * bucket.count / peak)
+        value = values[index]
+        height = 0.0 if bucket.count == 0 else max(2.0, chart_height * value / peak)
         width = min(max(slot - GAP, 1), MAX_BAR_WIDTH)
         bars.append(
             Bar(
@@ -79,10 +87,18 @@ def build_timeline(
                 count=bucket.count,
                 start=bucket.start,
                 end=bucket.end,
+                share=shares[index] if shares is not None else None,
             )
         )
     step = max(1, -(-len(buckets) // max_labels))
     labels = [
         axis_label(i * slot + slot / 2, buckets[i].bucket) for i in range(0, len(buckets), step)
     ]
-    return Timeline(bars, labels, chart_height=chart_height, granularity=granularity, peak=peak)
+    return Timeline(
+        bars,
+        labels,
+        chart_height=chart_height,
+        granularity=granularity,
+        peak=max(b.count for b in buckets),
+        measure="share" if shares is not None else "count",
+    )

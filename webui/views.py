@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 
+from search.attention import NORMALIZE, AttentionRequest, attention
 from search.coverage import (
     NO_GROUPS,
     article_groups,
@@ -13,10 +14,11 @@ from search.coverage import (
     when,
 )
 from search.errors import InvalidRequestError, QuerySyntaxError
+from search.intervals import AUTO, INTERVALS
 from search.searching import highlight_article, more_like, run_search
-from search.types import MAX_QUERY_CHARS, SORTS, SearchRequest
+from search.types import MAX_QUERY_CHARS, SORTS, DateBucket, SearchRequest
 from webui.pagination import page_window
-from webui.params import request_from_args
+from webui.params import query_args, request_from_args
 from webui.state import engine, settings
 from webui.story_timeline import story_timeline
 from webui.timeline import build_timeline
@@ -37,13 +39,52 @@ EXAMPLES = (
 )
 
 
+def timeline_view(args) -> tuple[str, str]:
+    """The results timeline's interval and measure from the URL; unknown values fall back to
+    the defaults (a bad switch must not cost the reader the results)."""
+    interval = args.get("interval", AUTO) or AUTO
+    measure = args.get("measure", "count") or "count"
+    return (
+        interval if interval in (AUTO, *INTERVALS) else AUTO,
+        measure if measure in NORMALIZE else "count",
+    )
+
+
+def results_timeline(search_request: SearchRequest, results, interval: str, measure: str):
+    """The timeline of the matches: by default the engine's own day counts, bucketed by the
+    span of the matches; another interval or the share of all articles asks the attention
+    pipeline for the same span."""
+    if interval == AUTO and measure == "count":
+        return build_timeline(results.date_facets, results.date_granularity)
+    if not results.date_facets:
+        return None
+    first, last = results.date_facets[0].start, results.date_facets[-1].end
+    chosen = results.date_granularity if interval == AUTO else interval
+    found = attention(
+        engine(),
+        AttentionRequest(
+            (search_request.query,),
+            interval=chosen,
+            sources=search_request.sources,
+            date_from=max(first, search_request.date_from or first),
+            date_to=min(last, search_request.date_to or last),
+            mode=search_request.mode,
+        ),
+    )
+    points = found.series[0].points
+    buckets = [DateBucket(p.bucket, p.count, p.start, p.end) for p in points]
+    shares = [p.share for p in points] if measure == "share" else None
+    return build_timeline(buckets, found.interval, shares=shares)
+
+
 def _render_search(
     search_request: SearchRequest, *, results=None, error=None, status=200, syntax=False
 ):
     archive = engine().stats() if results is None and error is None else None
     timeline = None
+    interval, measure = timeline_view(request.args)
     if results is not None:
-        timeline = build_timeline(results.date_facets, results.date_granularity)
+        timeline = results_timeline(search_request, results, interval, measure)
     return (
         render_template(
             "search.html",
@@ -58,9 +99,22 @@ def _render_search(
             examples=EXAMPLES,
             max_query_chars=MAX_QUERY_CHARS,
             archive=archive,
+            interval=interval,
+            measure=measure,
+            intervals=(AUTO, *INTERVALS),
+            timeline_url=timeline_url,
         ),
         status,
     )
+
+
+def timeline_url(search_request: SearchRequest, interval: str, measure: str) -> str:
+    extra = {}
+    if interval != AUTO:
+        extra["interval"] = interval
+    if measure != "count":
+        extra["measure"] = measure
+    return url_for("pages.search", **query_args(search_request), **extra)
 
 
 @bp.get("/")
