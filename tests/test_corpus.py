@@ -108,3 +108,34 @@ def test_saved_query_sees_the_second_half_of_reuters_as_new(tmp_path):
             )
             assert len(rows) == report.run.total == len(after)
             assert sum(r["new"] == "true" for r in rows) == report.run.new
+
+
+def test_concordance_of_oil_prices_equals_the_phrase_counted_in_the_stored_texts(reuters_index):
+    """The issue's acceptance: lines for "oil prices" on Reuters-21578 equal, in number, the
+    phrase's occurrences counted independently (NLTK's stemmer, word pairs, no Morgue code)."""
+    from search.concordance import lines
+    from tests.test_study import phrase_occurrences
+
+    path, _ = reuters_index
+    with open_archive(path) as engine:
+        found = sum(1 for _ in lines(engine, SearchRequest('"oil prices"')))
+        texts = (t for a in engine.iter_articles() for t in (a.title, a.body))
+        assert found == phrase_occurrences(texts, "oil", "price") > 500
+
+
+def test_attention_by_week_over_the_corpus_adds_up(reuters_index):
+    from search.attention import AttentionRequest, attention
+
+    path, _ = reuters_index
+    with open_archive(path) as engine:
+        queries = ("*", "oil", "wheat", "gold", '"oil prices"')
+        found = attention(engine, AttentionRequest(queries, interval="week"))
+        everything = found.series[0]
+        assert everything.total == 21_578
+        assert all(p.share == 1.0 for p in everything.points if p.all)
+        for series in found.series:
+            assert sum(p.count for p in series.points) == series.total
+            assert all(p.start.weekday() == 0 for p in series.points)
+            assert [p.all for p in series.points] == [p.all for p in everything.points]
+        oil = found.series[1]
+        assert oil.total == run_search(engine, SearchRequest("oil")).total
