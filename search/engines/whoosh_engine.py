@@ -29,7 +29,6 @@ from search.engines.whoosh_query import estimated_matches, sort_keys, translate,
 from search.engines.whoosh_schema import (
     EPOCH,
     TERM_FIELDS,
-    UNDATED_DAY,
     ColumnDamageError,
     _Columns,
     build_schema,
@@ -288,21 +287,7 @@ class WhooshEngine(Engine):
         return self._counted(searcher, docnums, [], per_source)
 
     def _counted(self, searcher, docnums, hits, per_source: bool = False) -> EngineResults:
-        columns = self._columns_for(searcher.reader())
-        codes, day_of = columns.source_codes, columns.days
-        source_counts = Counter(codes[d] for d in docnums)
-        day_counts = Counter(day_of[d] for d in docnums)
-        day_counts.pop(UNDATED_DAY, None)
-        sources = {columns.source_names[code]: n for code, n in source_counts.items()}
-        days = {EPOCH + timedelta(days=day): n for day, n in day_counts.items()}
-        found = EngineResults(len(docnums), hits, sources, days)
-        if per_source:
-            pairs = Counter((codes[d], day_of[d]) for d in docnums)
-            for (code, day), n in pairs.items():
-                if day != UNDATED_DAY:
-                    by_day = found.source_day_counts.setdefault(columns.source_names[code], {})
-                    by_day[EPOCH + timedelta(days=day)] = n
-        return found
+        return self._columns_for(searcher.reader()).counted(docnums, hits, per_source)
 
     def _one_pass_pays(self, reader, query: Node, request: SearchRequest) -> bool:
         if request.sources or request.date_from or request.date_to or not reader.doc_count():

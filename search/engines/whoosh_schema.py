@@ -12,14 +12,15 @@ missing value sorts last in both orders and undated articles stay findable witho
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from collections import Counter
+from datetime import date, datetime, time, timedelta, timezone
 
 from whoosh.analysis import IDTokenizer, LowercaseFilter, SpaceSeparatedTokenizer
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
 from search.engines.base import article_from_stored
-from search.types import IndexDocument
+from search.types import EngineResults, IndexDocument
 
 UNDATED = 2**63 - 1  # what a NUMERIC column holds for a document without the field
 UNDATED_DAY = -(2**31)
@@ -156,3 +157,20 @@ class _Columns:
         )
         self.days_sorted = [day for day, _ in dated]
         self.docs_by_day = [n for _, n in dated]
+
+    def counted(self, docnums, hits: list, per_source: bool = False) -> EngineResults:
+        """The total and the counts per source and per day (and per source per day) of
+        ``docnums``, undated documents in no day."""
+        source_counts = Counter(self.source_codes[d] for d in docnums)
+        day_counts = Counter(self.days[d] for d in docnums)
+        day_counts.pop(UNDATED_DAY, None)
+        sources = {self.source_names[code]: n for code, n in source_counts.items()}
+        days = {EPOCH + timedelta(days=day): n for day, n in day_counts.items()}
+        found = EngineResults(len(docnums), hits, sources, days)
+        if per_source:
+            pairs = Counter((self.source_codes[d], self.days[d]) for d in docnums)
+            for (code, day), n in pairs.items():
+                if day != UNDATED_DAY:
+                    by_day = found.source_day_counts.setdefault(self.source_names[code], {})
+                    by_day[EPOCH + timedelta(days=day)] = n
+        return found
