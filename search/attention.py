@@ -28,10 +28,11 @@ from search.intervals import (
     bucket_end,
     bucket_label,
     bucket_starts,
+    check_buckets,
     fold,
 )
 from search.query.tree import And, DateRange, MatchAll, Node, Or, Term
-from search.searching import prepare
+from search.searching import prepare, request_warnings
 from search.types import Engine, SearchRequest
 
 MAX_QUERIES = 8
@@ -43,10 +44,11 @@ SMOOTH_POINTS = 7  # the rolling mean's window: the point and three on each side
 @dataclass(frozen=True)
 class Point:
     bucket: str
-    start: date
+    start: date  # the whole calendar period, even when the chart's dates cut it
     end: date
     count: int
     all: int
+    partial: bool = False  # the from/to dates cut this bucket: it covers only part of its period
 
     @property
     def share(self) -> float:
@@ -79,6 +81,7 @@ class Attention:
     first: date | None  # the chart's span: the filters' dates, else the filtered archive's
     last: date | None
     series: list[Series] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # unknown sources, stop-word queries
 
 
 def validate(request: AttentionRequest) -> None:
@@ -98,7 +101,7 @@ def attention(engine: Engine, request: AttentionRequest) -> Attention:
     ``QuerySyntaxError`` (naming which query) before counting anything."""
     validate(request)
     queries = [q for q in request.queries if q.strip()]
-    prepared = []
+    prepared, notes = [], []
     for number, text in enumerate(queries, 1):
         search_request = SearchRequest(
             query=text,
@@ -108,10 +111,12 @@ def attention(engine: Engine, request: AttentionRequest) -> Attention:
             mode=request.mode,
         )
         try:
-            prepared.append((text, search_request, prepare(engine, search_request).query))
+            ready = prepare(engine, search_request)
         except QuerySyntaxError as exc:
             prefix = f"query {number} of {len(queries)}: " if len(queries) > 1 else ""
             raise QuerySyntaxError(prefix + exc.message, exc.position, text) from None
+        prepared.append((text, search_request, ready.query))
+        notes.extend(w for w in request_warnings(engine, ready) if w not in notes)
     counter = _Counter(engine, request.unit)
     counted = []
     for text, search_request, tree in prepared:
@@ -123,10 +128,13 @@ def attention(engine: Engine, request: AttentionRequest) -> Attention:
     last = request.date_to or _latest(counted)
     if first is None or last is None:
         interval = request.interval if request.interval != AUTO else "month"
-        return Attention(
-            request, interval, None, None, [Series(t, 0, [], u) for t, _, u, _ in counted]
-        )
+        series = [Series(t, 0, [], u) for t, _, u, _ in counted]
+        return Attention(request, interval, None, None, series, notes)
     interval = auto_interval(first, last) if request.interval == AUTO else request.interval
+    try:
+        check_buckets(first, last, interval)
+    except ValueError as exc:
+        raise InvalidRequestError(str(exc)) from None
     starts = list(bucket_starts(first, last, interval))
     series = []
     for text, days, undated, base_days in counted:
@@ -138,11 +146,12 @@ def attention(engine: Engine, request: AttentionRequest) -> Attention:
                 bucket_end(s, interval),
                 counts.get(s, 0),
                 alls.get(s, 0),
+                s < first or bucket_end(s, interval) > last,
             )
             for s in starts
         ]
         series.append(Series(text, sum(p.count for p in points), points, undated))
-    return Attention(request, interval, first, last, series)
+    return Attention(request, interval, first, last, series, notes)
 
 
 def filters_of(tree: Node) -> Node:

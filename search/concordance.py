@@ -3,7 +3,8 @@ matching article, one line each, with the words to its left and right.
 
 Occurrences are found exactly as the highlighter finds them (``highlight.occurrences``: analysed
 terms, so stemmed variants count; phrases by the query tree's own proximity rule, as one span
-from first word to last), in the title and the whole body. Lines stream in the request's order,
+from first word to last), in the title and the whole body (a title that is only the body's first
+words, as for an article that had none, is not read twice). Lines stream in the request's order,
 article by article, so an export of every line never holds them all; a page sorted by the words
 left or right of the match reads at most ``MAX_SORTED`` lines and says so when there are more.
 """
@@ -17,7 +18,7 @@ from itertools import islice
 
 from search.highlight import occurrences
 from search.query.tree import positive_leaves
-from search.searching import prepare
+from search.searching import prepare, request_warnings
 from search.types import Engine, SearchRequest
 
 DEFAULT_WIDTH = 60  # characters of context on each side
@@ -58,7 +59,10 @@ def lines(engine: Engine, request: SearchRequest, width: int = DEFAULT_WIDTH) ->
         return
     for match in engine.iter_hits(query, request):
         article = match.article
-        for field, text in (("title", article.title), ("body", article.body)):
+        fields = [("title", article.title), ("body", article.body)]
+        if _squeeze(article.body).startswith(_squeeze(article.title)):
+            fields = fields[1:]  # a title made from the first sentence: its words once, in the body
+        for field, text in fields:
             for start, end in occurrences(text, query, field):
                 yield Line(
                     article.id,
@@ -79,6 +83,16 @@ class Page:
     lines: list[Line]
     total: int  # lines read (all of them unless ``capped``)
     capped: bool
+    warnings: list[str]
+
+
+def notes(engine: Engine, request: SearchRequest) -> list[str]:
+    """Why a concordance may be empty for a reason the reader can fix."""
+    prepared = prepare(engine, replace(request, page=1))
+    found = request_warnings(engine, prepared)
+    if not found and not positive_leaves(prepared.query):
+        found.append("a concordance needs words to look for (not `*` alone)")
+    return found
 
 
 def page(
@@ -97,7 +111,7 @@ def page(
     read = read[:MAX_SORTED]
     if order != "article":
         read.sort(key=lambda line: line.sort_key(order))
-    return Page(read[first : first + count], len(read), capped)
+    return Page(read[first : first + count], len(read), capped, notes(engine, request))
 
 
 def _squeeze(text: str) -> str:

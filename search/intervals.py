@@ -17,6 +17,7 @@ INTERVALS = ("day", "week", "month", "year")
 AUTO = "auto"
 MIN_POINTS = 20  # the automatic interval aims for 20 to 120 points
 MAX_POINTS = 120
+MAX_BUCKETS = 10_000  # what one chart may ask for: 27 years by day, 190 by week
 
 
 def bucket_start(day: date, interval: str) -> date:
@@ -55,7 +56,10 @@ def bucket_starts(first: date, last: date, interval: str) -> Iterator[date]:
     cursor = bucket_start(first, interval)
     while cursor <= last:
         yield cursor
-        cursor = bucket_end(cursor, interval) + timedelta(days=1)
+        end = bucket_end(cursor, interval)
+        if end >= date.max - timedelta(days=1):  # the calendar's last bucket
+            return
+        cursor = end + timedelta(days=1)
 
 
 def bucket_count(first: date, last: date, interval: str) -> int:
@@ -71,18 +75,24 @@ def bucket_count(first: date, last: date, interval: str) -> int:
 
 
 def auto_interval(first: date, last: date) -> str:
-    """The finest interval giving at most 120 points; when even that gives fewer than 20 and a
-    finer one more than 120, whichever misses the 20-120 range by the smaller factor."""
-    previous = None
+    """The finest interval giving at most 120 points (20 or more whenever the span allows: a
+    span that no interval fits, such as 121 days, gets the coarser, fewer points)."""
     for interval in INTERVALS:
-        count = bucket_count(first, last, interval)
-        if count <= MAX_POINTS:
-            if count >= MIN_POINTS or previous is None:
-                return interval
-            finer, finer_count = previous
-            return interval if MIN_POINTS / max(count, 1) <= finer_count / MAX_POINTS else finer
-        previous = (interval, count)
+        if bucket_count(first, last, interval) <= MAX_POINTS:
+            return interval
     return "year"
+
+
+def check_buckets(first: date, last: date, interval: str) -> None:
+    """Refuses a chart of more than ``MAX_BUCKETS`` buckets (a day-by-day chart of centuries
+    would take gigabytes), naming an interval that fits."""
+    count = bucket_count(first, last, interval)
+    if count > MAX_BUCKETS:
+        fits = next(i for i in INTERVALS if bucket_count(first, last, i) <= MAX_BUCKETS)
+        raise ValueError(
+            f"{first} to {last} by {interval} is {count:,} buckets, more than {MAX_BUCKETS:,}: "
+            f"choose interval {fits} or narrower dates"
+        )
 
 
 def fold(day_counts: dict[date, int], interval: str) -> dict[date, int]:

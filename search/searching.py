@@ -185,6 +185,14 @@ def warnings_for(
             "this index has no copies or stories grouped yet, so nothing is collapsed: "
             "`morgue regroup` groups them"
         )
+    return warnings + request_warnings(engine, prepared)
+
+
+def request_warnings(engine: Engine, prepared: Prepared) -> list[str]:
+    """What makes any use of a request come back empty for a reason the reader can fix: a
+    query of stop words only, a source no article has."""
+    request = prepared.request
+    warnings = []
     if request.query.strip() and isinstance(prepared.parsed, MatchNone):
         warnings.append(
             f"every word of {request.query!r} is too common to be indexed (such as the, of, "

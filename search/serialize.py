@@ -132,12 +132,14 @@ def attention_to_dict(found: Attention, gaps: list[Gap] | None = None) -> dict:
                         "count": p.count,
                         "all": p.all,
                         "share": p.share,
+                        "partial": p.partial,
                     }
                     for p in series.points
                 ],
             }
             for series in found.series
         ],
+        "warnings": found.warnings,
     }
     if gaps is not None:
         document["gaps"] = [gap_to_dict(g) for g in gaps]
@@ -158,6 +160,7 @@ def gap_to_dict(gap: Gap) -> dict:
 def volume_to_dict(found: Volume) -> dict:
     return {
         "interval": found.interval,
+        "warnings": found.warnings,
         "buckets": [
             {"bucket": label, "start": start.isoformat()} for label, start in found.buckets
         ],
@@ -187,6 +190,7 @@ def line_to_dict(line: Line) -> dict:
 
 def terms_to_dict(found: SignificantTerms) -> dict:
     return {
+        "warnings": found.warnings,
         "total": found.total,
         "read": found.read,
         "sampled": found.sampled,

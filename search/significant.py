@@ -23,7 +23,7 @@ from zlib import crc32
 
 from search.analysis import token_terms
 from search.query.tree import Phrase, Term, positive_leaves
-from search.searching import prepare
+from search.searching import prepare, request_warnings
 from search.types import Engine, SearchRequest
 
 SAMPLE_SIZE = 500  # Elasticsearch's sampler reads 100 a shard; words settle well before 500
@@ -57,6 +57,7 @@ class SignificantTerms:
     read: int  # matches read: all of them, or the sample
     sampled: bool
     terms: list[SignificantTerm] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def g2(a: int, n: int, b: int, total: int) -> float:
@@ -77,6 +78,10 @@ def g2(a: int, n: int, b: int, total: int) -> float:
 def significant_terms(engine: Engine, request: SearchRequest, size: int = 20) -> SignificantTerms:
     request = replace(request, page=1)
     prepared = prepare(engine, request)
+    warnings = request_warnings(engine, prepared)
+    if not positive_leaves(prepared.query):
+        warnings.append("words that stand out need a query with words (not `*` alone)")
+        return SignificantTerms(0, 0, False, [], warnings)
     ids = sorted(engine.match_keys(prepared.query, request))
     total_matches = len(ids)
     sampled = total_matches > SAMPLE_SIZE
@@ -98,7 +103,7 @@ def significant_terms(engine: Engine, request: SearchRequest, size: int = 20) ->
             continue
         read += 1
         _count(article.body, own, single, pairs, spelling)
-    result = SignificantTerms(total_matches, read, sampled)
+    result = SignificantTerms(total_matches, read, sampled, [], warnings)
     archive = engine.stats().articles
     if not read or not archive:
         return result

@@ -2,13 +2,16 @@
 the source's own norm that the archive, not the news, is the likely cause.
 
 The rule, per source and per day from the source's first article to its last: the norm is the
-median of its articles per day over the 28 days before (days without articles count as 0,
-days before its first article do not count at all; at least 14 of them are needed); a day is a
-**possible gap** when the norm is at least 3 articles a day and the day holds under 20% of it
-*and* under 20% of the median of the same weekday in those four weeks (a quiet Sunday is
-compared with Sundays, so weekends are not gaps). Consecutive flagged days make one
-span. A source that publishes a few articles a week never gets flagged (its norm is under 3),
-and neither does the quiet start of a source's history.
+smaller of two medians over the 28 days before, its articles per day and its articles on the
+same weekday (days without articles count as 0, days before its first article do not count at
+all; at least 14 of them are needed), so a quiet Sunday is compared with Sundays. A day is a
+**possible gap** when the norm is at least 3 articles a day and the day holds under 20% of it.
+Flagged days make one span until a day that can be judged is not flagged (a day whose norm is
+under 3, such as a Sunday of a source that rests on Sundays, neither ends a span nor starts
+one), and while a span lasts its days are judged against the norms from before it began (a
+norm taken inside a long hole would sink into it and stop seeing it). A source that publishes
+a few articles a week never gets flagged (its norm is under 3), nor the quiet start of its
+history.
 Days after a source's last article are not judged: the archive cannot tell a source that
 stopped from one that stopped being collected.
 """
@@ -19,15 +22,24 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from statistics import median
 
-from search.intervals import AUTO, auto_interval, bucket_label, bucket_starts, fold
+from search.errors import InvalidRequestError
+from search.intervals import (
+    AUTO,
+    auto_interval,
+    bucket_end,
+    bucket_label,
+    bucket_starts,
+    check_buckets,
+    fold,
+)
 from search.query.tree import MatchAll
+from search.searching import unknown_sources
 from search.types import Engine, SearchRequest
 
 NORM_DAYS = 28
 MIN_NORM_DAYS = 14  # two weeks of history: two of each weekday
 MIN_NORM = 3.0  # articles a day: below this a source is too sparse to judge
 GAP_RATIO = 0.2
-BRIDGE_DAYS = 0  # consecutive flagged days make one span (bridging normal days misleads)
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,17 @@ class Volume:
     sources: list[SourceVolume] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     undated: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def gap_days(self, source: str, index: int) -> int:
+        """How many days of bucket ``index`` fall in a possible gap of ``source``."""
+        start = self.buckets[index][1]
+        end = bucket_end(start, self.interval)
+        return sum(
+            (min(end, g.end) - max(start, g.start)).days + 1
+            for g in self.gaps
+            if g.source == source and g.start <= end and g.end >= start
+        )
 
 
 def source_days(engine: Engine, sources: tuple[str, ...] = ()) -> dict[str, dict[date, int]]:
@@ -80,20 +103,27 @@ def _source_gaps(source: str, days: dict[date, int]) -> list[Gap]:
     counts = [days.get(first + timedelta(days=i), 0) for i in range(span)]
     gaps: list[Gap] = []
     open_span: list[int] = []
-    norm_at_start = 0.0
+    frozen: tuple[float, list[float]] = (0.0, [])  # the norms from before an open span
+    first_norm = 0.0  # the norm its first day was judged by: what "usually" reports
     for index in range(MIN_NORM_DAYS, span):
-        if open_span and index - open_span[-1] > BRIDGE_DAYS + 1:
-            gaps.append(_gap(source, first, counts, open_span, norm_at_start))
-            open_span = []
-        norm = median(counts[max(0, index - NORM_DAYS) : index])
-        weekday = median(counts[max(index % 7, index - NORM_DAYS) : index : 7])
-        if norm >= MIN_NORM and counts[index] < GAP_RATIO * min(norm, weekday):
-            if open_span:  # one span, not a stutter; its norm is the one before it began
+        if open_span:  # judged against the norms from before the span began
+            overall, weekdays = frozen
+        else:
+            window = counts[max(0, index - NORM_DAYS) : index]
+            overall = median(window)
+            weekdays = [median(window[-1 - k :: -7]) for k in range(7)]  # k + 1 days back
+        back = (index - open_span[0]) % 7 if open_span else 0
+        norm = min(overall, weekdays[(6 - back) % 7])
+        if norm < MIN_NORM:
+            continue  # a day that cannot be judged neither makes a gap nor ends one
+        if counts[index] < GAP_RATIO * norm:
+            if open_span:
                 open_span.extend(range(open_span[-1] + 1, index + 1))
             else:
-                open_span, norm_at_start = [index], norm
-    if open_span:
-        gaps.append(_gap(source, first, counts, open_span, norm_at_start))
+                open_span, frozen, first_norm = [index], (overall, weekdays), norm
+        elif open_span:
+            gaps.append(_gap(source, first, counts, open_span, first_norm))
+            open_span = []
     return gaps
 
 
@@ -107,18 +137,40 @@ def _gap(source: str, first: date, counts: list[int], span: list[int], norm: flo
     )
 
 
-def volume(engine: Engine, interval: str = AUTO, sources: tuple[str, ...] = ()) -> Volume:
-    """Articles per source per bucket over the archive, busiest source first, with the gaps."""
+def volume(
+    engine: Engine,
+    interval: str = AUTO,
+    sources: tuple[str, ...] = (),
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> Volume:
+    """Articles per source per bucket, busiest source first, with the possible gaps, between
+    two days (the gaps are judged on the whole history, so the first days keep their norm)."""
+    warnings = unknown_sources(engine, sources) if sources else []
     per_source = source_days(engine, sources)
+    gaps = find_gaps(per_source)
+    if date_from or date_to:
+        low, high = date_from or date.min, date_to or date.max
+        per_source = {
+            s: {d: n for d, n in days.items() if low <= d <= high} for s, days in per_source.items()
+        }
+        per_source = {s: days for s, days in per_source.items() if days}
+        gaps = [g for g in gaps if g.start <= high and g.end >= low]
     dated = [d for days in per_source.values() for d in days]
     undated = engine.counts(MatchAll(), SearchRequest(sources=sources)).total - sum(
-        sum(days.values()) for days in per_source.values()
+        sum(days.values()) for days in source_days(engine, sources).values()
     )
     if not dated:
-        return Volume(interval if interval != AUTO else "day", [], undated=undated)
-    first, last = min(dated), max(dated)
+        empty = Volume(interval if interval != AUTO else "day", [], undated=undated)
+        empty.warnings = warnings
+        return empty
+    first, last = date_from or min(dated), date_to or max(dated)
     if interval == AUTO:
         interval = auto_interval(first, last)
+    try:
+        check_buckets(first, last, interval)
+    except ValueError as exc:
+        raise InvalidRequestError(str(exc)) from None
     starts = list(bucket_starts(first, last, interval))
     rows = []
     for source, days in per_source.items():
@@ -130,8 +182,9 @@ def volume(engine: Engine, interval: str = AUTO, sources: tuple[str, ...] = ()) 
         interval,
         [(bucket_label(s, interval), s) for s in starts],
         rows,
-        find_gaps(per_source),
+        gaps,
         undated,
+        warnings,
     )
 
 

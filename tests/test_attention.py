@@ -189,7 +189,7 @@ def test_a_shared_source_filter_applies_to_counts_and_to_all(engine):
 
 
 def test_filters_of_a_query_are_its_source_and_date_clauses():
-    tree = build_query('harbor source:Wire date:2026-02 -strike', "all")
+    tree = build_query("harbor source:Wire date:2026-02 -strike", "all")
     kept = filters_of(tree)
     assert "harbor" not in repr(kept) and "strike" not in repr(kept)
     assert "wire" in repr(kept) and "DateRange" in repr(kept)
@@ -257,9 +257,7 @@ def test_a_span_between_ranges_takes_the_nearer_interval():
 
 def test_the_hole_in_one_outlet_is_the_only_gap_found(engine):
     gaps = find_gaps(source_days(engine))
-    assert [(g.source, g.start, g.end, g.articles) for g in gaps] == [
-        ("Daily Ledger", *HOLE, 0)
-    ]
+    assert [(g.source, g.start, g.end, g.articles) for g in gaps] == [("Daily Ledger", *HOLE, 0)]
     assert gaps[0].norm == 5.0 and gaps[0].days == 5
 
 
@@ -301,3 +299,18 @@ def test_stories_count_once_each_where_they_first_appear(slice_engine):
     articles = chart(slice_engine, "oil", interval="month").series[0]
     assert oil.total <= articles.total
     assert all(s.count <= a.count for s, a in zip(oil.points, articles.points, strict=True))
+
+
+def test_a_long_hole_is_one_gap_judged_by_the_norm_from_before_it():
+    """Five a weekday, none at weekends, and nothing for nine weeks: the norm taken inside the
+    hole would sink to nothing, so the span is judged by the norm from before it."""
+    monday = date(2023, 1, 2)
+    days = {}
+    for offset in range(26 * 7):
+        day = monday + timedelta(days=offset)
+        hole = date(2023, 3, 6) <= day <= date(2023, 5, 7)
+        if day.weekday() < 5 and not hole:
+            days[day] = 5
+    (gap,) = find_gaps({"Harbour Tribune": days})
+    assert (gap.start, gap.end) == (date(2023, 3, 6), date(2023, 5, 5))  # Monday to Friday
+    assert gap.articles == 0 and gap.norm == 5.0

@@ -114,12 +114,12 @@ def test_concordance_of_oil_prices_equals_the_phrase_counted_in_the_stored_texts
     """The issue's acceptance: lines for "oil prices" on Reuters-21578 equal, in number, the
     phrase's occurrences counted independently (NLTK's stemmer, word pairs, no Morgue code)."""
     from search.concordance import lines
-    from tests.test_study import phrase_occurrences
+    from tests.test_study import article_texts, phrase_occurrences
 
     path, _ = reuters_index
     with open_archive(path) as engine:
         found = sum(1 for _ in lines(engine, SearchRequest('"oil prices"')))
-        texts = (t for a in engine.iter_articles() for t in (a.title, a.body))
+        texts = article_texts(engine)
         assert found == phrase_occurrences(texts, "oil", "price") > 500
 
 

@@ -34,6 +34,15 @@ HOSTILE = {
 }
 
 
+def article_texts(engine):
+    """Title and body of every article, but a title that is only the body's first words (an
+    article without one) once: the concordance's definition of where words occur."""
+    for article in engine.iter_articles():
+        if not " ".join(article.body.split()).startswith(" ".join(article.title.split())):
+            yield article.title
+        yield article.body
+
+
 def phrase_occurrences(texts, first: str, second: str) -> int:
     """Adjacent word pairs counted with NLTK's stemmer directly (stop words take no place)."""
     count = 0
@@ -64,7 +73,7 @@ def web_index(study_web_index):
 
 def test_concordance_lines_equal_the_phrase_occurrences_counted_independently(slice_engine):
     found = list(lines(slice_engine, SearchRequest(query='"oil prices"', sort="oldest")))
-    texts = [t for a in slice_engine.iter_articles() for t in (a.title, a.body)]
+    texts = list(article_texts(slice_engine))
     assert len(found) == phrase_occurrences(texts, "oil", "price") > 5
     assert {line.match.lower().split()[0] for line in found} == {"oil"}
     assert all(line.match.lower().startswith("oil pric") for line in found)
@@ -72,7 +81,7 @@ def test_concordance_lines_equal_the_phrase_occurrences_counted_independently(sl
 
 def test_concordance_finds_stemmed_variants_and_every_word_once(slice_engine):
     found = list(lines(slice_engine, SearchRequest(query="price", sort="oldest")))
-    texts = [t for a in slice_engine.iter_articles() for t in (a.title, a.body)]
+    texts = list(article_texts(slice_engine))
     words = [w.lower() for t in texts for w in re.findall(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?", t)]
     assert len(found) == sum(1 for w in words if STEM(w) == "price")
     assert {line.match.lower() for line in found} >= {"price", "prices"}
@@ -155,7 +164,9 @@ def test_attention_json_csv_and_table_agree(capsys, slice_index):
     )
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 2 * len(document["series"][0]["points"])
-    assert sum(int(r["count"]) for r in rows if r["query"] == "oil") == document["series"][0]["total"]
+    assert (
+        sum(int(r["count"]) for r in rows if r["query"] == "oil") == document["series"][0]["total"]
+    )
     status, out, _ = run_cli(capsys, "attention", "oil", "wheat", "--share", "--index", slice_index)
     assert status == 0
     table = out.splitlines()
@@ -250,7 +261,10 @@ def test_compare_page_draws_an_accessible_chart_with_its_data(client):
 def test_compare_page_reports_a_bad_query_without_a_traceback(client):
     html = soup(client, "/compare?q=oil&q=wheat+AND+(", status=400)
     assert "query 2 of 2" in html.select_one("[role=alert]").text
-    assert [i.get("value") for i in html.select(".compare-form input[name=q]")][:2] == ["oil", "wheat AND ("]
+    assert [i.get("value") for i in html.select(".compare-form input[name=q]")][:2] == [
+        "oil",
+        "wheat AND (",
+    ]
 
 
 def test_results_page_links_to_compare_kwic_and_switches_its_timeline(client):
@@ -266,8 +280,8 @@ def test_results_page_links_to_compare_kwic_and_switches_its_timeline(client):
     assert "Share of all articles" in shared.select_one(".timeline figcaption").text
     labels = [a["aria-label"] for a in shared.select(".timeline svg a")]
     assert labels and all("% of all articles" in label for label in labels)
-    fallback = soup(client, "/search?q=oil&interval=fortnight&measure=x")
-    assert fallback.select_one(".timeline") is not None
+    refused = soup(client, "/search?q=oil&interval=fortnight", status=400)
+    assert "interval must be one of" in refused.select_one("[role=alert]").text
 
 
 def test_kwic_page_escapes_article_text_and_marks_only_the_match(client):
@@ -303,3 +317,62 @@ def test_coverage_page_lists_sources_and_says_the_rule(client):
     assert "Reuters" in headers
     assert "28 days" in html.select_one(".lede").text
     assert client.get("/coverage?interval=x").status_code == 400
+
+
+# ---------------------------------------------------------------------------------------- trial
+
+
+def test_what_a_new_user_ran_into_is_refused_or_explained(client):
+    """Each of these once gave a 500, gigabytes of buckets, or silence."""
+    svg = client.get("/compare.svg?q=oil&source=Reutres")
+    assert svg.status_code == 404 and b"nothing to chart" in svg.data
+    assert b"did you mean Reuters" in svg.data
+    huge = client.get("/api/attention?q=oil&from=0001&to=9999&interval=day")
+    assert huge.status_code == 400 and "buckets" in huge.get_json()["error"]["message"]
+    assert client.get("/api/attention?q=oil&from=0001&to=9999&interval=year").status_code == 200
+    typo = client.get("/api/attention?q=oil&source=Reutres").get_json()
+    assert any("did you mean Reuters" in w for w in typo["warnings"])
+    stop = client.get("/api/attention?q=the").get_json()
+    assert any("too common" in w for w in stop["warnings"])
+    assert client.get("/compare?q=oil&smooth=banana").status_code == 400
+    assert client.get("/api/terms?q=oil&size=0").status_code == 400
+    assert client.get("/search?q=oil&interval=fortnight").status_code == 400
+    assert client.get("/kwic?q=oil&limit=100000").status_code == 200  # not a search's limit
+    assert client.get("/api/coverage?from=1987-05&to=1987-04").status_code in (200, 400)
+
+
+def test_a_word_from_the_panel_narrows_an_or_query_as_a_whole(client):
+    html = soup(client, "/terms?q=oil+OR+wheat&fragment=1")
+    href = html.select_one(".term-list a")["href"]
+    assert "q=(oil+OR+wheat)+" in href
+    assert "collapse=none" not in href
+
+
+def test_cli_refuses_a_century_by_day_with_usage_status(capsys, slice_index):
+    args = ["attention", "oil", "--from", "0001", "--to", "9999", "--interval", "day"]
+    status, _, err = run_cli(capsys, *args, "--index", slice_index)
+    assert status == 2 and "choose interval" in err
+
+
+def test_a_title_made_from_the_first_words_is_not_read_twice(tmp_path, engine_name):
+    source = tmp_path / "untitled.jsonl"
+    body = "Harbor pilots struck on Monday. The harbor stayed shut as pilots walked out."
+    source.write_text(
+        json.dumps({"id": "u1", "body": body, "source": "Ledger", "date": "2026-01-05"}) + "\n",
+        encoding="utf-8",
+    )
+    index = build_index(tmp_path / "index", [source], engine_name)
+    from search.archive import open_archive
+
+    with open_archive(index) as engine:
+        (article,) = list(engine.iter_articles())
+        assert article.title and body.startswith(article.title.rstrip("…. "))
+        found = list(lines(engine, SearchRequest(query="harbor")))
+    assert [line.field for line in found] == ["body", "body"]
+    assert [line.match for line in found] == ["Harbor", "harbor"]
+
+
+def test_coverage_between_two_days(client):
+    document = client.get("/api/coverage?interval=day&from=1987-03-02&to=1987-03-08").get_json()
+    assert [b["start"] for b in document["buckets"]][0] == "1987-03-02"
+    assert len(document["buckets"]) == 7

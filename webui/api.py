@@ -16,7 +16,7 @@ from search.concordance import page
 from search.coverage import NO_GROUPS, article_groups, groups_ready, story_by_id
 from search.errors import InvalidRequestError, QuerySyntaxError
 from search.intervals import AUTO, INTERVALS
-from search.searching import run_search
+from search.searching import parse_day, run_search
 from search.serialize import (
     article_to_dict,
     attention_to_dict,
@@ -29,7 +29,13 @@ from search.serialize import (
 )
 from search.significant import significant_terms
 from search.volume import gaps_between, volume
-from webui.attention_views import KWIC_PAGE, attention_request, kwic_options, kwic_request
+from webui.attention_views import (
+    KWIC_PAGE,
+    attention_request,
+    kwic_options,
+    kwic_request,
+    terms_size,
+)
 from webui.errors import json_error
 from webui.params import request_from_args
 from webui.state import engine, settings
@@ -96,7 +102,7 @@ def attention_api():
 def terms_api():
     try:
         search_request = request_from_args(request.args, settings().page_size, collapse="none")
-        found = significant_terms(engine(), search_request)
+        found = significant_terms(engine(), search_request, terms_size(request.args))
     except (QuerySyntaxError, InvalidRequestError) as exc:
         return _bad(exc)
     return jsonify({"query": search_request.query, **terms_to_dict(found)})
@@ -125,6 +131,7 @@ def kwic_api():
             "page": number,
             "total": found.total,
             "capped": found.capped,
+            "warnings": found.warnings,
             "lines": [line_to_dict(line) for line in found.lines],
         }
     )
@@ -138,4 +145,10 @@ def coverage_api():
             400, "bad_request", f"interval must be one of {AUTO}, {', '.join(INTERVALS)}"
         )
     sources = tuple(s for s in request.args.getlist("source") if s.strip())
-    return jsonify(volume_to_dict(volume(engine(), interval, sources)))
+    try:
+        date_from = parse_day(request.args.get("from", ""), False)
+        date_to = parse_day(request.args.get("to", ""), True)
+        found = volume(engine(), interval, sources, date_from, date_to)
+    except InvalidRequestError as exc:
+        return _bad(exc)
+    return jsonify(volume_to_dict(found))

@@ -6,8 +6,9 @@ here for both."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
 from werkzeug.datastructures import MultiDict
@@ -17,7 +18,7 @@ from search.concordance import DEFAULT_WIDTH, MAX_WIDTH, ORDERS, lines, page
 from search.errors import InvalidRequestError, QuerySyntaxError
 from search.export import ATTENTION_COLUMNS, KWIC_COLUMNS, attention_rows, chunks
 from search.groups.views import open_groups
-from search.intervals import AUTO, INTERVALS, bucket_end
+from search.intervals import AUTO, INTERVALS
 from search.searching import parse_day
 from search.serialize import attention_to_dict, line_to_dict
 from search.significant import significant_terms
@@ -71,7 +72,10 @@ def attention_request(args: MultiDict) -> tuple[AttentionRequest, ChartView]:
     )
     if found.date_from and found.date_to and found.date_from > found.date_to:
         raise InvalidRequestError(f"the from date {found.date_from} is after the to date")
-    return found, ChartView(normalize, args.get("smooth", "") in ("1", "on", "true"))
+    smooth = args.get("smooth", "") or ""
+    if smooth not in ("", "0", "1", "on", "true", "false"):
+        raise InvalidRequestError("smooth must be 1 (a 7-point rolling mean) or 0")
+    return found, ChartView(normalize, smooth in ("1", "on", "true"))
 
 
 def compare_args(req: AttentionRequest, view: ChartView, **changes) -> dict:
@@ -185,6 +189,10 @@ def compare_svg():
     except (QuerySyntaxError, InvalidRequestError) as exc:
         return Response(f"{exc}\n", status=400, content_type="text/plain; charset=utf-8")
     chart, gaps = _chart(found, view)
+    if chart is None:
+        message = "nothing to chart: no dated article passes these filters"
+        notes = "".join(f"; {w}" for w in found.warnings)
+        return Response(f"{message}{notes}\n", status=404, content_type="text/plain; charset=utf-8")
     body = render_template(
         "_linechart.html", chart=chart, creq=req, standalone=True, bucket_search=bucket_search
     )
@@ -210,11 +218,11 @@ def kwic_options(args: MultiDict) -> tuple[str, int, int]:
 
 
 def kwic_request(args: MultiDict) -> SearchRequest:
-    """The search whose matches a concordance reads, oldest first unless ``sort`` says."""
+    """The search whose matches a concordance reads, oldest first unless ``sort`` says (its
+    ``page`` is the concordance's own, and it has no ``limit``)."""
+    own = MultiDict([(k, v) for k, v in args.items(multi=True) if k not in ("page", "limit")])
     sort = args.get("sort", "") or "oldest"
-    return replace(
-        request_from_args(args, settings().page_size, collapse="none"), sort=sort, page=1
-    )
+    return replace(request_from_args(own, settings().page_size, collapse="none"), sort=sort)
 
 
 @bp.get("/kwic")
@@ -259,9 +267,13 @@ def kwic():
 @bp.get("/kwic.csv")
 def kwic_csv():
     try:
-        _, width, _ = kwic_options(request.args)
-        search_request = kwic_request(request.args)
-        rows = (line_to_dict(line) for line in lines(engine(), search_request, width))
+        args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k != "page"])
+        order, width, _ = kwic_options(args)
+        search_request = kwic_request(args)
+        found = lines(engine(), search_request, width)
+        if order != "article":  # sorting needs every line first; the lines are small
+            found = iter(sorted(found, key=lambda line: line.sort_key(order)))
+        rows = (line_to_dict(line) for line in found)
         first = next(rows, None)  # parse errors surface here, before the response starts
     except (QuerySyntaxError, InvalidRequestError) as exc:
         return Response(f"{exc}\n", status=400, content_type="text/plain; charset=utf-8")
@@ -289,14 +301,30 @@ def terms():
     error, found = None, None
     search_request = SearchRequest(query=request.args.get("q", "")[:MAX_QUERY_CHARS])
     try:
-        search_request = request_from_args(request.args, settings().page_size, collapse="none")
-        found = significant_terms(engine(), search_request)
+        search_request = request_from_args(request.args, settings().page_size)
+        found = significant_terms(engine(), search_request, terms_size(request.args))
     except (QuerySyntaxError, InvalidRequestError) as exc:
         error = str(exc)
     template = "_terms.html" if request.args.get("fragment") == "1" else "terms.html"
-    return render_template(template, req=search_request, found=found, error=error), (
-        400 if error else 200
-    )
+    return render_template(
+        template, req=search_request, found=found, error=error, with_term=with_term
+    ), (400 if error else 200)
+
+
+def terms_size(args: MultiDict) -> int:
+    raw = args.get("size", "") or "20"
+    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        raise InvalidRequestError("size must be a whole number from 1 to 100")
+    return int(raw)
+
+
+def with_term(query: str, term: str) -> str:
+    """``query`` narrowed to articles that also hold ``term``: an OR, which binds looser than
+    the implied AND, is put in parentheses first so the word narrows all of it."""
+    query = query.strip()
+    if re.search(r"(^|\s)(OR|\|)(\s|$)", query) or query.startswith("-"):
+        query = f"({query})"
+    return f"{query} {term}".strip()
 
 
 # ---------------------------------------------------------------------------------------- coverage
@@ -310,12 +338,20 @@ def coverage():
     else:
         error = None
     sources = tuple(s for s in request.args.getlist("source") if s.strip())
-    found = volume(engine(), interval, sources)
+    try:
+        date_from, date_to = _bound(request.args, "from", False), _bound(request.args, "to", True)
+        if date_from and date_to and date_from > date_to:
+            raise InvalidRequestError(f"the from date {date_from} is after the to date")
+        found = volume(engine(), interval, sources, date_from, date_to)
+    except InvalidRequestError as exc:
+        date_from = date_to = None
+        interval, error = AUTO, str(exc)
+        found = volume(engine(), AUTO, sources)
     flagged = {
-        (gap.source, index)
-        for gap in found.gaps
-        for index, (_, start) in enumerate(found.buckets)
-        if start <= gap.end and bucket_end(start, found.interval) >= gap.start
+        (row.source, index): days
+        for row in found.sources
+        for index in range(len(found.buckets))
+        if (days := found.gap_days(row.source, index))
     }
     return render_template(
         "coverage.html",
@@ -325,6 +361,9 @@ def coverage():
         intervals=(AUTO, *INTERVALS),
         sources=sources,
         flagged=flagged,
+        date_from=date_from,
+        date_to=date_to,
+        around=lambda gap: (gap.start - timedelta(days=7), gap.end + timedelta(days=7)),
     ), (400 if error else 200)
 
 

@@ -9,6 +9,7 @@ grey-scale print, has to tell lines apart by colour alone.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -46,6 +47,7 @@ class ChartPoint:
     bucket: str
     start: date
     end: date
+    partial: bool = False  # drawn hollow: the chart's dates cover only part of the bucket
 
 
 @dataclass(frozen=True)
@@ -98,30 +100,34 @@ class LineChart:
     bottom_edge: int = HEIGHT - BOTTOM
 
 
-def nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 times a power of ten at or above ``value``."""
+def nice_step(value: float) -> float:
+    """The smallest of 1, 2, 2.5 and 5 times a power of ten at or above ``value``."""
     if value <= 0:
         return 1.0
-    power = 10.0 ** (len(str(int(value))) - 1) if value >= 1 else 10.0 ** -_zeros(value)
+    power = 10.0 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
-        if value <= step * power + 1e-12:
+        if value <= step * power * (1 + 1e-9):
             return step * power
     return 10 * power
 
 
-def _zeros(value: float) -> int:
-    count = 0
-    while value < 1:
-        value *= 10
-        count += 1
-    return count
+def _ticks(peak: float, normalize: str) -> tuple[float, list[float]]:
+    """Four or five round ticks from 0 covering ``peak`` (a count never gets fractional ticks)."""
+    step = nice_step(peak / 4 if peak > 0 else 0.25)
+    if normalize == "count":
+        step = max(step, 1.0)
+        if step == 2.5:
+            step = 2.0 if peak <= 8 else 5.0
+    top = step * max(1, math.ceil(peak / step - 1e-9))
+    return top, [step * i for i in range(int(round(top / step)) + 1)]
 
 
-def _format(value: float, normalize: str, top: float) -> str:
+def _format(value: float, normalize: str, step: float) -> str:
     if normalize == "share":
-        digits = 0 if top >= 0.05 else (1 if top >= 0.005 else 2)
+        percent = step * 100
+        digits = 0 if percent >= 1 and float(percent).is_integer() else (1 if percent >= 0.1 else 2)
         return f"{value * 100:.{digits}f}%"
-    return f"{value:,.0f}" if top >= 5 else f"{value:,.1f}"
+    return f"{value:,.0f}" if step >= 1 else f"{value:,.1f}"
 
 
 def build_chart(
@@ -146,7 +152,7 @@ def build_chart(
             values_of.append([p.share for p in series.points])
         else:
             values_of.append([float(p.count) for p in series.points])
-    top = nice_ceiling(max((max(v, default=0) for v in values_of), default=0))
+    top, tick_values = _ticks(max((max(v, default=0) for v in values_of), default=0), normalize)
     lines = []
     for number, (series, values) in enumerate(zip(found.series, values_of, strict=True)):
         points, paths, run = [], [], []
@@ -165,6 +171,7 @@ def build_chart(
                 p.bucket,
                 p.start,
                 p.end,
+                p.partial,
             )
             points.append(point)
             run.append(f"{point.x},{point.y}")
@@ -182,21 +189,24 @@ def build_chart(
             )
         )
     empty = _empty_runs(found, slot)
+    step_value = tick_values[1] - tick_values[0] if len(tick_values) > 1 else top
     ticks = [
-        Tick(round(TOP + plot_height * (1 - f), 2), _format(top * f, normalize, top))
-        for f in (0, 0.25, 0.5, 0.75, 1)
+        Tick(round(TOP + plot_height * (1 - v / top), 2), _format(v, normalize, step_value))
+        for v in tick_values
     ]
-    step = max(1, -(-count // 8))
-    labels = [_x_label(x_of(i), buckets[i].bucket) for i in range(0, count, step)]
+    labels = _x_labels([x_of(i) for i in range(count)], [p.bucket for p in buckets])
     shades = []
     for gap in gaps:
         inside = [i for i, p in enumerate(buckets) if p.start <= gap.end and p.end >= gap.start]
         if inside:
             span = gap.start.isoformat() if gap.days == 1 else f"{gap.start} to {gap.end}"
+            left = _day_x(buckets, inside[0], max(gap.start, buckets[inside[0]].start), slot)
+            last = buckets[inside[-1]]
+            right = _day_x(buckets, inside[-1], min(gap.end, last.end), slot, end=True)
             shades.append(
                 Shade(
-                    round(LEFT + slot * inside[0], 2),
-                    round(slot * len(inside), 2),
+                    round(left, 2),
+                    round(max(right - left, 2.0), 2),
                     f"possible gap in the archive for {gap.source}: {span}",
                 )
             )
@@ -211,6 +221,31 @@ def build_chart(
         found.interval,
         [p.bucket for p in buckets],
     )
+
+
+def _day_x(buckets, index: int, day: date, slot: float, end: bool = False) -> float:
+    """Where ``day`` falls inside bucket ``index`` (its start, or its end with ``end``): a
+    three-day gap shades a tenth of a month's bucket, not all of it."""
+    bucket = buckets[index]
+    length = (bucket.end - bucket.start).days + 1
+    offset = (day - bucket.start).days + (1 if end else 0)
+    return LEFT + slot * (index + offset / length)
+
+
+def _x_labels(xs: list[float], texts: list[str]) -> list[AxisLabel]:
+    """About eight labels, evenly spaced, none overlapping the one before."""
+    step = max(1, -(-len(xs) // 8))
+    labels: list[AxisLabel] = []
+    right_edge = -1.0
+    for index in range(0, len(xs), step):
+        label = _x_label(xs[index], texts[index])
+        width = len(label.text) * LABEL_CHAR_WIDTH
+        left = {"start": label.x, "end": label.x - width}.get(label.anchor, label.x - width / 2)
+        if left < right_edge + 8:
+            continue
+        labels.append(label)
+        right_edge = left + width
+    return labels
 
 
 def _x_label(x: float, text: str) -> AxisLabel:

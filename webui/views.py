@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, abort, render_template, request, url_for
 
 from search.attention import NORMALIZE, AttentionRequest, attention
@@ -40,14 +42,15 @@ EXAMPLES = (
 
 
 def timeline_view(args) -> tuple[str, str]:
-    """The results timeline's interval and measure from the URL; unknown values fall back to
-    the defaults (a bad switch must not cost the reader the results)."""
+    """The results timeline's interval and measure from the URL (``InvalidRequestError`` for
+    an unknown one, as for any other parameter)."""
     interval = args.get("interval", AUTO) or AUTO
     measure = args.get("measure", "count") or "count"
-    return (
-        interval if interval in (AUTO, *INTERVALS) else AUTO,
-        measure if measure in NORMALIZE else "count",
-    )
+    if interval not in (AUTO, *INTERVALS):
+        raise InvalidRequestError(f"interval must be one of {AUTO}, {', '.join(INTERVALS)}")
+    if measure not in NORMALIZE:
+        raise InvalidRequestError("measure must be count or share")
+    return interval, measure
 
 
 def results_timeline(search_request: SearchRequest, results, interval: str, measure: str):
@@ -72,6 +75,10 @@ def results_timeline(search_request: SearchRequest, results, interval: str, meas
         ),
     )
     points = found.series[0].points
+    while len(points) > 1 and not points[0].count:  # the matches' own span, not the filters'
+        points = points[1:]
+    while len(points) > 1 and not points[-1].count:
+        points = points[:-1]
     buckets = [DateBucket(p.bucket, p.count, p.start, p.end) for p in points]
     shares = [p.share for p in points] if measure == "share" else None
     return build_timeline(buckets, found.interval, shares=shares)
@@ -82,9 +89,16 @@ def _render_search(
 ):
     archive = engine().stats() if results is None and error is None else None
     timeline = None
-    interval, measure = timeline_view(request.args)
+    try:
+        interval, measure = timeline_view(request.args)
+    except InvalidRequestError as exc:
+        interval, measure = AUTO, "count"
+        results, error, status = None, error or str(exc), 400
     if results is not None:
-        timeline = results_timeline(search_request, results, interval, measure)
+        try:
+            timeline = results_timeline(search_request, results, interval, measure)
+        except InvalidRequestError:  # too many buckets for this interval: the default one
+            timeline = results_timeline(search_request, results, AUTO, measure)
     return (
         render_template(
             "search.html",
@@ -108,7 +122,9 @@ def _render_search(
     )
 
 
-def timeline_url(search_request: SearchRequest, interval: str, measure: str) -> str:
+def timeline_url(search_request: SearchRequest, interval: str, measure: str, **changes) -> str:
+    """The search page with this timeline view (and ``changes`` to the search: a bar's dates)."""
+    search_request = replace(search_request, page=1, **changes)
     extra = {}
     if interval != AUTO:
         extra["interval"] = interval

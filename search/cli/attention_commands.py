@@ -12,7 +12,7 @@ import click
 from search.archive import open_archive
 from search.attention import MAX_QUERIES, UNITS, AttentionRequest, attention
 from search.cli.options import day_option, index_option, resolve_index
-from search.concordance import DEFAULT_WIDTH, MAX_WIDTH, lines
+from search.concordance import DEFAULT_WIDTH, MAX_WIDTH, lines, notes
 from search.export import (
     ATTENTION_COLUMNS,
     KWIC_COLUMNS,
@@ -92,13 +92,16 @@ def attention_command(
 
 
 def print_attention(document: dict, share: bool) -> None:
+    for warning in document["warnings"]:
+        click.echo(f"note: {warning}")
     if document["from"] is None:
         click.echo("no dated articles match these filters: nothing to chart")
         return
     measure = "share of all articles" if share else f"{document['unit']} per {document['interval']}"
+    buckets = len(document["series"][0]["points"])
     click.echo(
         f"{document['unit'].capitalize()} by {document['interval']}, {document['from']} to "
-        f"{document['to']} ({len(document['series'][0]['points'])} buckets; {measure})"
+        f"{document['to']} ({buckets:,} bucket{'' if buckets == 1 else 's'}; {measure})"
     )
     width = max(len(s["query"]) for s in document["series"])
     width = min(max(width, 5), 40)
@@ -116,6 +119,16 @@ def print_attention(document: dict, share: bool) -> None:
             else series["query"][: width - 1] + "\u2026"
         )
         click.echo(f"{name:<{width}}  {series['total']:>8,}  {peak:>18}  {sparkline(values)}")
+    for series in document["series"]:
+        if series["undated"]:
+            click.echo(
+                f"note: {series['undated']:,} undated match{'es' if series['undated'] != 1 else ''}"
+                f" of {series['query']!r} {'are' if series['undated'] != 1 else 'is'} in no bucket"
+            )
+    points = document["series"][0]["points"]
+    cut = [p["bucket"] for p in (points[0], points[-1]) if p["partial"]]
+    if cut:
+        click.echo(f"note: the dates cover only part of {' and '.join(dict.fromkeys(cut))}")
     for gap in document.get("gaps", []):
         span = gap["start"] if gap["days"] == 1 else f"{gap['start']} to {gap['end']}"
         click.echo(f"note: possible gap in the archive for {gap['source']}: {span}")
@@ -157,6 +170,8 @@ def kwic(query, width, sources, date_from, date_to, export_path, limit, index_di
             f"--export takes a .csv or .jsonl file name, not {export_path.name!r}"
         )
     with open_archive(resolve_index(index_dir)) as engine:
+        for note in notes(engine, request):
+            click.echo(f"note: {note}", err=True)
         found = lines(engine, request, width)
         if export_path is not None:
             counter = RowCounter()
@@ -171,9 +186,11 @@ def kwic(query, width, sources, date_from, date_to, export_path, limit, index_di
                 click.echo(f"(stopped after {limit:,} lines: --export writes them all)")
                 break
             left = line.left[-width:]
+            where = " (title)" if line.field == "title" else ""
             click.echo(
                 f"{left:>{width}} {click.style(line.match, bold=True, fg='yellow')} "
                 f"{line.right[:width]:<{width}}  {line.date or 'undated'} \u00b7 {line.source}"
+                f"{where}"
             )
             shown += 1
     if not shown and export_path is None:
@@ -193,6 +210,10 @@ def terms(query, size, as_json, index_dir) -> None:
     if as_json:
         click.echo(json.dumps(terms_to_dict(found), ensure_ascii=False, indent=2))
         return
+    for warning in found.warnings:
+        click.echo(f"note: {warning}")
+    if not found.total:
+        return
     read = f"a sample of {found.read:,}" if found.sampled else f"all {found.read:,}"
     click.echo(f"{found.total:,} articles match {query!r}; words counted in {read}")
     for term in found.terms:
@@ -204,19 +225,31 @@ def terms(query, size, as_json, index_dir) -> None:
 @click.command()
 @interval_option
 @click.option("--source", "sources", multiple=True, help="Only this outlet (repeat for several).")
+@click.option("--from", "date_from", metavar="DATE", help="From this day (YYYY[-MM[-DD]]).")
+@click.option("--to", "date_to", metavar="DATE", help="Up to this day, inclusive.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @index_option
-def coverage(interval, sources, as_json, index_dir) -> None:
+def coverage(interval, sources, date_from, date_to, as_json, index_dir) -> None:
     """What the archive holds: articles per source over time, and the spans where a source's
     volume falls under 20% of its own 28-day norm (possible gaps in the archive)."""
+    start = day_option(date_from, False, "--from")
+    end = day_option(date_to, True, "--to")
+    if start and end and start > end:
+        raise click.UsageError(f"--from {start} is after --to {end}")
     with open_archive(resolve_index(index_dir)) as engine:
-        found = volume(engine, interval, tuple(sources))
+        found = volume(engine, interval, tuple(sources), start, end)
     document = volume_to_dict(found)
     if as_json:
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return
+    for warning in found.warnings:
+        click.echo(f"note: {warning}")
     if not found.buckets:
-        click.echo("no dated articles in this index")
+        click.echo(
+            "no dated articles in these dates and sources"
+            if start or end or sources
+            else "no dated articles in this index"
+        )
         return
     first, last = found.buckets[0][0], found.buckets[-1][0]
     click.echo(f"Articles per {found.interval}, {first} to {last}")
