@@ -8,7 +8,11 @@ import re
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, browser, page, server  # noqa: F401  (fixtures)
+import tests.test_browser as shared
+from tests.test_browser import ARTIFACTS
+
+# The browser module's fixtures, used here too (a module-scoped server per module).
+server, browser, page = shared.server, shared.browser, shared.page
 
 pytestmark = [pytest.mark.usefixtures("engine_name"), pytest.mark.browser]
 
@@ -52,7 +56,8 @@ def test_a_point_of_the_chart_opens_its_bucket_search(server, page):
     count = int(re.search(r"\((\d[\d,]*) of", label).group(1).replace(",", ""))
     point.click()
     page.wait_for_url("**/search?**")
-    assert "from=" in page.url and "to=" in page.url
+    assert "from=" in page.url
+    assert "to=" in page.url
     heading = page.locator("#results-title").inner_text()
     assert heading.startswith(f"{count:,} article")
 
@@ -70,7 +75,8 @@ def test_results_timeline_switches_interval_and_measure(server, page, engine_nam
     labels = page.locator(".timeline svg a").evaluate_all(
         "els => els.map(e => e.getAttribute('aria-label'))"
     )
-    assert labels and all("% of all articles" in label for label in labels)
+    assert labels
+    assert all("% of all articles" in label for label in labels)
     shot(page, "timeline-share", engine_name)
 
 
@@ -119,7 +125,7 @@ def test_coverage_page_shows_each_source_per_bucket(server, page, engine_name):
 @pytest.mark.parametrize(
     "path", ["/compare?q=oil&q=wheat&q=cocoa", '/kwic?q="oil prices"', "/coverage?interval=day"]
 )
-def test_study_pages_fit_a_phone(server, browser, path, engine_name):  # noqa: F811
+def test_study_pages_fit_a_phone(server, browser, path, engine_name):
     context = browser.new_context(viewport={"width": 375, "height": 800})
     phone = context.new_page()
     phone.goto(server + path)

@@ -95,7 +95,8 @@ def test_concordance_pages_sort_by_the_words_left_or_right(slice_engine):
     right = page(slice_engine, request, order="right", count=10_000)
     keys = [tuple(w.lower() for w in re.findall(r"\w+", x.right)) for x in right.lines]
     assert keys == sorted(keys)
-    assert left.total == right.total == len(left.lines) > 5 and not left.capped
+    assert left.total == right.total == len(left.lines) > 5
+    assert not left.capped
     second = page(slice_engine, request, order="left", first=5, count=5)
     assert second.lines == left.lines[5:10]
 
@@ -117,7 +118,8 @@ def test_characteristic_words_are_over_represented_and_never_the_query_or_stop_w
 ):
     found = significant_terms(slice_engine, SearchRequest(query="oil"))
     archive = slice_engine.stats().articles
-    assert found.total == found.read and not found.sampled
+    assert found.total == found.read
+    assert not found.sampled
     assert len(found.terms) >= 5
     for term in found.terms:
         assert term.matches / found.read > term.archive / archive
@@ -131,7 +133,8 @@ def test_a_sample_is_seeded_by_the_query_and_says_its_size(slice_engine, monkeyp
     monkeypatch.setattr("search.significant.SAMPLE_SIZE", 40)
     one = significant_terms(slice_engine, SearchRequest(query="said"))
     two = significant_terms(slice_engine, SearchRequest(query="said"))
-    assert one.sampled and one.read == 40 < one.total
+    assert one.sampled
+    assert one.read == 40 < one.total
     assert [t.text for t in one.terms] == [t.text for t in two.terms]
 
 
@@ -170,7 +173,8 @@ def test_attention_json_csv_and_table_agree(capsys, slice_index):
     status, out, _ = run_cli(capsys, "attention", "oil", "wheat", "--share", "--index", slice_index)
     assert status == 0
     table = out.splitlines()
-    assert table[0].startswith("Articles by ") and "share of all articles" in table[0]
+    assert table[0].startswith("Articles by ")
+    assert "share of all articles" in table[0]
     oil_row = next(line for line in table if line.startswith("oil "))
     assert f"{document['series'][0]['total']:,}" in oil_row
     assert re.search("[\u2581-\u2588]", oil_row)
@@ -178,10 +182,13 @@ def test_attention_json_csv_and_table_agree(capsys, slice_index):
 
 def test_attention_refuses_bad_input_with_usage_status(capsys, slice_index):
     status, _, err = run_cli(capsys, "attention", "oil AND (", "--index", slice_index)
-    assert status == 2 and "never closed" in err and "Traceback" not in err
+    assert status == 2
+    assert "never closed" in err
+    assert "Traceback" not in err
     nine = [f"w{i}" for i in range(9)]
     status, _, err = run_cli(capsys, "attention", *nine, "--index", slice_index)
-    assert status == 2 and "at most 8" in err
+    assert status == 2
+    assert "at most 8" in err
     status, _, err = run_cli(capsys, "attention", "oil", "--interval", "fortnight")
     assert status == 2
 
@@ -197,7 +204,9 @@ def test_kwic_export_writes_every_line(capsys, slice_index, slice_engine, tmp_pa
     assert f"wrote {len(rows):,} lines" in err
     assert {"left", "match", "right", "source", "date", "id"} <= set(rows[0])
     status, out, _ = run_cli(capsys, "kwic", "crude", "--limit", "3", "--index", slice_index)
-    assert status == 0 and len(out.splitlines()) == 4 and "--export" in out.splitlines()[-1]
+    assert status == 0
+    assert len(out.splitlines()) == 4
+    assert "--export" in out.splitlines()[-1]
 
 
 def test_coverage_and_terms_commands(capsys, slice_index, slice_engine):
@@ -208,7 +217,8 @@ def test_coverage_and_terms_commands(capsys, slice_index, slice_engine):
     assert total == slice_engine.stats().articles
     assert all(len(row["counts"]) == len(document["buckets"]) for row in document["sources"])
     status, out, _ = run_cli(capsys, "terms", "opec", "--json", "--index", slice_index)
-    assert status == 0 and json.loads(out)["terms"]
+    assert status == 0
+    assert json.loads(out)["terms"]
 
 
 # ---------------------------------------------------------------------------------------- web
@@ -230,7 +240,8 @@ def test_api_attention_has_the_documented_shape(client):
         assert set(series) >= {"query", "total", "points"}
         assert sum(p["count"] for p in series["points"]) == series["total"]
     bad = client.get("/api/attention?q=oil+AND+(")
-    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_query"
+    assert bad.status_code == 400
+    assert bad.get_json()["error"]["code"] == "bad_query"
     assert client.get("/api/attention?q=oil&interval=x").status_code == 400
     assert client.get("/api/attention").status_code == 400
 
@@ -238,12 +249,15 @@ def test_api_attention_has_the_documented_shape(client):
 def test_compare_page_draws_an_accessible_chart_with_its_data(client):
     html = soup(client, "/compare?q=oil&q=wheat&interval=week")
     svg = html.select_one("svg.linechart")
-    assert svg["role"] == "img" and svg.find("title").text and svg.find("desc").text
+    assert svg["role"] == "img"
+    assert svg.find("title").text
+    assert svg.find("desc").text
     assert len(html.select("svg.linechart polyline.series")) >= 2
     legend = [li.select_one("a").text for li in html.select(".legend li")]
     assert legend == ["oil", "wheat"]
     table = html.select_one("details.chart-data table")
-    assert table is not None and len(table.select("tbody tr")) == len(
+    assert table is not None
+    assert len(table.select("tbody tr")) == len(
         client.get("/api/attention?q=oil&interval=week").get_json()["series"][0]["points"]
     )
     links = {a.text: a["href"] for a in html.select(".downloads a")}
@@ -255,7 +269,9 @@ def test_compare_page_draws_an_accessible_chart_with_its_data(client):
     rows = list(csv.DictReader(io.StringIO(client.get(links["CSV"]).data.decode())))
     assert {r["query"] for r in rows} == {"oil", "wheat"}
     point = html.select_one("svg.linechart a")
-    assert "/search?" in point["href"] and "from=" in point["href"] and "to=" in point["href"]
+    assert "/search?" in point["href"]
+    assert "from=" in point["href"]
+    assert "to=" in point["href"]
 
 
 def test_compare_page_reports_a_bad_query_without_a_traceback(client):
@@ -270,7 +286,8 @@ def test_compare_page_reports_a_bad_query_without_a_traceback(client):
 def test_results_page_links_to_compare_kwic_and_switches_its_timeline(client):
     html = soup(client, "/search?q=oil")
     links = {a.text: a["href"] for a in html.select(".study-links a")}
-    assert links["Compare with…"].startswith("/compare?") and "q=oil" in links["Compare with…"]
+    assert links["Compare with…"].startswith("/compare?")
+    assert "q=oil" in links["Compare with…"]
     assert links["Concordance"].startswith("/kwic?")
     switches = {a.text: a["href"] for a in html.select(".timeline-switch a")}
     assert {"day", "week", "month", "year", "count", "share of all articles"} <= set(switches)
@@ -279,7 +296,8 @@ def test_results_page_links_to_compare_kwic_and_switches_its_timeline(client):
     shared = soup(client, "/search?q=oil&interval=week&measure=share")
     assert "Share of all articles" in shared.select_one(".timeline figcaption").text
     labels = [a["aria-label"] for a in shared.select(".timeline svg a")]
-    assert labels and all("% of all articles" in label for label in labels)
+    assert labels
+    assert all("% of all articles" in label for label in labels)
     refused = soup(client, "/search?q=oil&interval=fortnight", status=400)
     assert "interval must be one of" in refused.select_one("[role=alert]").text
 
@@ -287,12 +305,15 @@ def test_results_page_links_to_compare_kwic_and_switches_its_timeline(client):
 def test_kwic_page_escapes_article_text_and_marks_only_the_match(client):
     response = client.get("/kwic?q=%22oil+prices%22")
     assert response.status_code == 200
-    assert b"<script>alert" not in response.data and b"<img src=x" not in response.data
+    assert b"<script>alert" not in response.data
+    assert b"<img src=x" not in response.data
     html = BeautifulSoup(response.data, "html.parser")
     rows = html.select("table.kwic-lines tbody tr")
-    assert rows and all(r.select_one("td.match mark") for r in rows)
+    assert rows
+    assert all(r.select_one("td.match mark") for r in rows)
     evil = [r for r in rows if "Evil Wire" in r.text]
-    assert evil and "<img src=x" in evil[0].select_one("td.left").text
+    assert evil
+    assert "<img src=x" in evil[0].select_one("td.left").text
     assert client.get("/kwic?q=oil+(").status_code == 400
     exported = client.get("/kwic.csv?q=%22oil+prices%22").data.decode()
     assert len(list(csv.DictReader(io.StringIO(exported)))) == int(
@@ -325,10 +346,12 @@ def test_coverage_page_lists_sources_and_says_the_rule(client):
 def test_what_a_new_user_ran_into_is_refused_or_explained(client):
     """Each of these once gave a 500, gigabytes of buckets, or silence."""
     svg = client.get("/compare.svg?q=oil&source=Reutres")
-    assert svg.status_code == 404 and b"nothing to chart" in svg.data
+    assert svg.status_code == 404
+    assert b"nothing to chart" in svg.data
     assert b"did you mean Reuters" in svg.data
     huge = client.get("/api/attention?q=oil&from=0001&to=9999&interval=day")
-    assert huge.status_code == 400 and "buckets" in huge.get_json()["error"]["message"]
+    assert huge.status_code == 400
+    assert "buckets" in huge.get_json()["error"]["message"]
     assert client.get("/api/attention?q=oil&from=0001&to=9999&interval=year").status_code == 200
     typo = client.get("/api/attention?q=oil&source=Reutres").get_json()
     assert any("did you mean Reuters" in w for w in typo["warnings"])
@@ -351,7 +374,8 @@ def test_a_word_from_the_panel_narrows_an_or_query_as_a_whole(client):
 def test_cli_refuses_a_century_by_day_with_usage_status(capsys, slice_index):
     args = ["attention", "oil", "--from", "0001", "--to", "9999", "--interval", "day"]
     status, _, err = run_cli(capsys, *args, "--index", slice_index)
-    assert status == 2 and "choose interval" in err
+    assert status == 2
+    assert "choose interval" in err
 
 
 def test_a_title_made_from_the_first_words_is_not_read_twice(tmp_path, engine_name):
@@ -366,7 +390,8 @@ def test_a_title_made_from_the_first_words_is_not_read_twice(tmp_path, engine_na
 
     with open_archive(index) as engine:
         (article,) = list(engine.iter_articles())
-        assert article.title and body.startswith(article.title.rstrip("…. "))
+        assert article.title
+        assert body.startswith(article.title.rstrip("…. "))
         found = list(lines(engine, SearchRequest(query="harbor")))
     assert [line.field for line in found] == ["body", "body"]
     assert [line.match for line in found] == ["Harbor", "harbor"]
