@@ -146,12 +146,20 @@ def attention(engine: Engine, request: AttentionRequest) -> Attention:
                 bucket_end(s, interval),
                 counts.get(s, 0),
                 alls.get(s, 0),
-                s < first or bucket_end(s, interval) > last,
+                _cut(s, bucket_end(s, interval), request),
             )
             for s in starts
         ]
         series.append(Series(text, sum(p.count for p in points), points, undated))
     return Attention(request, interval, first, last, series, notes)
+
+
+def _cut(start: date, end: date, request: AttentionRequest) -> bool:
+    """Whether the request's from/to dates leave out part of a bucket."""
+    return bool(
+        (request.date_from and start < request.date_from)
+        or (request.date_to and end > request.date_to)
+    )
 
 
 def filters_of(tree: Node) -> Node:

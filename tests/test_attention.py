@@ -320,3 +320,12 @@ def test_a_long_hole_is_one_gap_judged_by_the_norm_from_before_it():
     assert (gap.start, gap.end) == (date(2023, 3, 6), date(2023, 5, 5))  # Monday to Friday
     assert gap.articles == 0
     assert gap.norm == 5.0
+
+
+def test_only_buckets_the_dates_cut_are_partial(engine):
+    (whole,) = chart(engine, "harbor", interval="month").series
+    assert not any(p.partial for p in whole.points)
+    (cut,) = chart(
+        engine, "harbor", interval="month", date_from=date(2026, 1, 10), date_to=date(2026, 3, 31)
+    ).series
+    assert [p.partial for p in cut.points] == [True, False, False]
