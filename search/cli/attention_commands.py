@@ -38,8 +38,15 @@ interval_option = click.option(
 )
 
 
-def sparkline(values: list[float]) -> str:
-    """One block a point, scaled to the series' own peak; an empty bucket is a space."""
+def sparkline(values: list[float], width: int = 120) -> str:
+    """One block a point, scaled to the series' own peak; an empty bucket is a space. Past
+    ``width`` points, neighbouring points are averaged so a line stays on a screen."""
+    if len(values) > width:
+        size = -(-len(values) // width)
+        values = [
+            sum(values[i : i + size]) / len(values[i : i + size])
+            for i in range(0, len(values), size)
+        ]
     peak = max(values, default=0) or 1
     return "".join(
         " " if not v else SPARKS[min(len(SPARKS) - 1, int(v / peak * (len(SPARKS) - 1) + 0.5))]

@@ -62,8 +62,9 @@ def run(group: click.Group, argv: list[str] | None = None) -> int:
     except click.NoSuchOption as exc:
         hint = ""
         if exc.option_name.startswith("-") and not exc.option_name.startswith("--"):
+            command = exc.ctx.command_path if exc.ctx else "morgue search"
             hint = " (to search for a word to leave out, put -- before the query: "
-            hint += "morgue search -- '-word')"
+            hint += f"{command} -- '-word')"
         click.echo(f"morgue: error: {exc.format_message()}{hint}", err=True)
         return ExitStatus.USAGE
     except click.UsageError as exc:
