@@ -27,14 +27,14 @@ from math import log
 
 from search.analysis import analyze_terms
 from search.collapse import COUNT_LIMIT, annotate, chunked, collapsed, match_groups
-from search.errors import InvalidRequestError
+from search.errors import InvalidRequestError, QuerySyntaxError
 from search.facets import date_histogram, source_facets
 from search.groups.views import open_groups
 from search.highlight import find_matches, make_snippet
 from search.phrases import check_phrases
 from search.query.dates import BadDate, date_bound
-from search.query.modes import build_query
-from search.query.tree import MatchNone, Node, Or, Term
+from search.query.modes import build_query, mode_used, words_query
+from search.query.tree import MatchNone, Node, Or, Term, positive_leaves
 from search.query.wildcards import WildcardExpander
 from search.types import (
     COLLAPSES,
@@ -167,9 +167,58 @@ def run_search(engine: Engine, request: SearchRequest) -> SearchResults:
         stories=known.stories if known else (0 if grouped and not found.total else None),
         source_story_facets=known.source_stories if known else [],
     )
+    relaxed(engine, prepared, results)
     results.warnings = warnings_for(engine, prepared, results, grouped)
+    if not found.total:
+        explain_empty(engine, prepared, results)
     results.took_ms = (time.perf_counter() - started) * 1000
     return results
+
+
+def relaxed(engine: Engine, prepared: Prepared, results: SearchResults) -> None:
+    """Says how the words were read; when as "any of them", counts the articles that hold all
+    of them (one count, no page), so a page can offer "show only those"."""
+    request = prepared.request
+    results.mode_used = mode_used(request.query, request.mode)
+    results.words = len(set(analyze_terms(request.query)))
+    if results.mode_used == "any" and results.words > 1 and results.total:
+        strict = words_query(request.query, conjunction=True)
+        if request.mode == "any":
+            try:
+                strict = build_query(request.query, "all")
+            except QuerySyntaxError:  # pragma: no cover - parsed already in "any"
+                return
+        results.all_words_total = engine.counts(for_engine(engine, strict), request).total
+
+
+def explain_empty(engine: Engine, prepared: Prepared, results: SearchResults) -> None:
+    """Why nothing matched, when the reader can do something about it: the filters (how many
+    match without each of them) and field values no article has (``author:``, ``place:``,
+    ``source:`` in the query)."""
+    request, query = prepared.request, prepared.query
+    if request.sources or request.date_from or request.date_to:
+        bare = replace(request, sources=(), date_from=None, date_to=None)
+        counts = {"all": engine.counts(query, bare).total}
+        if counts["all"]:
+            if request.sources:
+                counts["sources"] = engine.counts(query, replace(request, sources=())).total
+            if request.date_from or request.date_to:
+                undated = replace(request, date_from=None, date_to=None)
+                counts["dates"] = engine.counts(query, undated).total
+        results.without_filters = counts
+    known = None
+    for leaf in positive_leaves(query):
+        if not isinstance(leaf, Term) or leaf.field not in ("source", "author", "place"):
+            continue
+        if engine.counts(leaf, SearchRequest()).total:
+            continue
+        if leaf.field == "source":
+            known = known or {f.value.casefold(): f.value for f in engine.stats().sources}
+            close = difflib.get_close_matches(leaf.text, list(known), n=1, cutoff=0.6)
+            hint = f"; did you mean source:{known[close[0]]}?" if close else ""
+        else:
+            hint = ""
+        results.warnings.append(f"no article has {leaf.field} {leaf.text!r}{hint}")
 
 
 def warnings_for(

@@ -51,6 +51,9 @@ def results_to_dict(results: SearchResults) -> dict:
             "date": [{"bucket": b.bucket, "count": b.count} for b in results.date_facets],
         },
         "warnings": list(results.warnings),
+        "mode_used": results.mode_used,
+        "all_words_total": results.all_words_total,
+        "without_filters": results.without_filters or None,
     }
 
 

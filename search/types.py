@@ -172,6 +172,14 @@ class SearchResults:
     date_granularity: str  # "day", "month" or "year"
     took_ms: float = 0.0
     warnings: list[str] = field(default_factory=list)  # for the reader: "no articles from ..."
+    # How the words were read ("all" or "any": auto reads a long plain question as any of its
+    # words), how many distinct words, and, when "any", how many articles hold all of them.
+    mode_used: str = "all"
+    words: int = 0
+    all_words_total: int | None = None
+    # When nothing matched with filters: how many match without each ("sources", "dates") and
+    # without any ("all"); empty otherwise.
+    without_filters: dict[str, int] = field(default_factory=dict)
     collapse: str = "none"
     # Distinct copy groups and stories among all matches (None: no groups, or too many matches
     # to count them), and the source facet counted in stories.

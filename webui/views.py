@@ -17,6 +17,7 @@ from search.coverage import (
 )
 from search.errors import InvalidRequestError, QuerySyntaxError
 from search.intervals import AUTO, INTERVALS
+from search.query.modes import mode_used
 from search.searching import highlight_article, more_like, run_search
 from search.types import MAX_QUERY_CHARS, SORTS, DateBucket, SearchRequest
 from webui.pagination import page_window
@@ -117,6 +118,7 @@ def _render_search(
             measure=measure,
             intervals=(AUTO, *INTERVALS),
             timeline_url=timeline_url,
+            relaxable=bool(search_request.query) and mode_used(search_request.query) == "any",
         ),
         status,
     )

@@ -121,6 +121,11 @@ def print_results(results: SearchResults) -> None:
         f"{shown} for {results.query!r} (page {results.page} of {results.pages}, "
         f"{results.took_ms:.0f} ms)"
     )
+    if results.mode_used == "any" and results.all_words_total is not None:
+        click.echo(
+            f"note: articles with any of your {results.words} words, best first; "
+            f"{results.all_words_total:,} contain all of them (--mode all shows only those)"
+        )
     for warning in results.warnings:
         click.echo(f"note: {warning}")
     first = (results.page - 1) * results.page_size

@@ -51,6 +51,16 @@ def is_operator_free(text: str) -> bool:
     return not (_BOOLEAN.search(body) and any(c.islower() for c in body))
 
 
+def mode_used(text: str, mode: str = "auto") -> str:
+    """How ``build_query`` reads ``text`` in ``mode``: "all" (words side by side must all
+    match) or "any" (any of them, best first), what a page must say when auto chose "any"."""
+    if mode == "any":
+        return "any"
+    if mode == "auto" and is_operator_free(text) and len(analyze_terms(text)) >= AUTO_MIN_TERMS:
+        return "any"
+    return "all"
+
+
 def build_query(text: str, mode: str = "auto") -> Node:
     """The query tree for ``text`` in ``mode``; raises QuerySyntaxError only for written syntax."""
     if mode == "any":
