@@ -137,3 +137,40 @@ def test_study_pages_fit_a_phone(server, browser, path, engine_name):
     phone.screenshot(path=str(ARTIFACTS / f"phone-{name}-{engine_name}.png"), full_page=True)
     context.close()
     assert overflow <= 0
+
+
+def test_keyboard_shortcuts_move_open_save_and_list_themselves(server, page, engine_name):
+    page.goto(server + "/search?q=oil")
+    links = page.locator("li.hit .hit-title a")
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.closest('li.hit') !== null")
+    first = page.evaluate("document.activeElement.getAttribute('href')")
+    assert first == links.nth(0).get_attribute("href")
+    page.keyboard.press("j")
+    second = page.evaluate("document.activeElement.getAttribute('href')")
+    assert second == links.nth(1).get_attribute("href")
+    assert page.locator("li.hit.is-current").count() == 1
+    assert page.locator("#shortcut-status").inner_text() == f"Result 2 of {links.count()}"
+    page.keyboard.press("k")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == first
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"  # focus is visible
+    page.keyboard.press("?")
+    dialog = page.locator("dialog#shortcuts")
+    assert dialog.is_visible()
+    assert "next / previous result" in dialog.inner_text()
+    shot(page, "shortcuts", engine_name)
+    page.keyboard.press("Escape")
+    assert not dialog.is_visible()
+    page.keyboard.press("s")
+    assert page.locator("details.save").get_attribute("open") is not None
+    assert page.evaluate("document.activeElement.id") == "save-name"
+    page.keyboard.type("js")  # typing in a field is never a shortcut
+    assert page.input_value("#save-name") == "js"  # the suggested name was selected
+    page.locator("#q").focus()
+    page.keyboard.press("Escape")
+    page.evaluate("document.activeElement.blur()")
+    page.keyboard.press("j")
+    page.keyboard.press("o")
+    page.wait_for_url("**/article/**")
+    assert page.url.split(server)[1] == first
