@@ -162,6 +162,12 @@ def analyze_terms(text: str) -> list[str]:
     return list(filter(None, map(_TEXT_TERMS.__getitem__, _TOKEN.findall(text))))
 
 
+def written_terms(text: str) -> dict[str, str]:
+    """Each distinct token of ``text`` as written, with its index term ("" for a stop word):
+    the written words of an article, for the vocabulary that suggestions compare with."""
+    return {token: _TEXT_TERMS[token] for token in set(_TOKEN.findall(text))}
+
+
 def analyze_names(text: str) -> list[str]:
     """The terms of an author or place name: folded words, not stemmed (names are not verbs)."""
     return list(filter(None, map(_NAME_TERMS.__getitem__, _NAME_TOKEN.findall(text))))

@@ -34,6 +34,7 @@ from search.ingest import InputFile, Known, Skipped, Unchanged, iter_input_files
 from search.locking import writer_lock
 from search.normalize import NORMALIZER_VERSION, Normalized, build_article
 from search.types import Article, IndexDocument
+from search.vocabulary import VocabularyBuilder
 
 BATCH_SIZE = 5_000
 BATCH_BYTES = 48 * 1024 * 1024  # a batch also ends at this much text and terms, however few
@@ -194,9 +195,11 @@ def update_index(
             except IndexNotFoundError:
                 engine = create_archive(target, engine_name, index_id=archive_id)
             groups = GroupBuilder(target, grouping)
+            words = VocabularyBuilder(target)
             try:
                 stored = engine.stored_hashes()
                 groups.sync(engine, stored)
+                words.sync(engine, stored)
                 digest_ids = engine.stored_digests()
                 salt = f"{NORMALIZER_VERSION}|{default_source or ''}"
                 bulk = not stored and sum(f.size for f in inputs) >= BULK_THRESHOLD_BYTES
@@ -206,6 +209,7 @@ def update_index(
                     bulk=bulk,
                     progress=progress,
                     groups=groups,
+                    words=words,
                 )
                 _write_all(run, inputs, Known(set(digest_ids), salt))
                 del run, stored, digest_ids  # a million ids and hashes: not held while grouping
@@ -215,6 +219,7 @@ def update_index(
             finally:
                 progress.finish()
                 groups.close()
+                words.close()
                 engine.close()
             if rebuild:
                 finish_rebuild(target, index_dir, nothing_found=report.added == 0)
@@ -245,6 +250,7 @@ class _Run:
         bulk,
         progress,
         groups,
+        words,
     ):
         self.engine = engine
         self.stored = stored
@@ -255,6 +261,7 @@ class _Run:
         self.batch_size = batch_size
         self.bulk = bulk
         self.progress = progress
+        self.words = words
         self.groups = groups
         self.seen: dict[str, str | None] = {}  # id -> content hash claimed in this run
         self.writer = None
@@ -322,6 +329,7 @@ class _Run:
             self.writer.update(document)
             report.updated += 1
         self.groups.stage(document)
+        self.words.stage(document)
         self.pending += 1
         self.pending_chars += document_chars(document)
         if self.pending >= self.batch_size or self.pending_chars >= BATCH_BYTES:
@@ -332,6 +340,7 @@ class _Run:
             self.progress.committing(self.pending)
             self.writer.commit()
             self.groups.commit()
+            self.words.commit()
             _give_back_free_memory()
             self.progress.committed()
             self.report.commits += 1
@@ -341,6 +350,7 @@ class _Run:
         if self.writer is not None:
             self.writer.cancel()
             self.groups.cancel()
+            self.words.cancel()
             self.writer = None
 
 

@@ -17,6 +17,7 @@ run records); ``more_like`` and ``highlight_article`` serve the article page.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import time
 from collections import Counter
@@ -36,6 +37,7 @@ from search.query.dates import BadDate, date_bound
 from search.query.modes import build_query, mode_used, words_query
 from search.query.tree import MatchNone, Node, Or, Term, positive_leaves
 from search.query.wildcards import WildcardExpander
+from search.spelling import suggest, variant_forms
 from search.types import (
     COLLAPSES,
     MAX_PAGE,
@@ -63,6 +65,7 @@ class Prepared:
     request: SearchRequest
     query: Node  # parsed, wildcards expanded
     parsed: Node | None = None  # as parsed, before expansion
+    variants: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # word~ terms
 
 
 def validate(request: SearchRequest) -> None:
@@ -102,13 +105,15 @@ def check(request: SearchRequest) -> Node:
 
 def prepare(engine: Engine, request: SearchRequest) -> Prepared:
     query = check(request)
-    return Prepared(request, for_engine(engine, query), query)
+    expander = WildcardExpander(engine.terms_with_prefix)
+    return Prepared(request, for_engine(engine, query, expander), query, expander.variants)
 
 
-def for_engine(engine: Engine, query: Node) -> Node:
-    """The tree this engine runs: wildcards expanded against its terms, and any sloppy phrase
-    its own rule would match more loosely than ours narrowed to the articles ours accepts."""
-    expanded = WildcardExpander(engine.terms_with_prefix).expand(query)
+def for_engine(engine: Engine, query: Node, expander: WildcardExpander | None = None) -> Node:
+    """The tree this engine runs: wildcards and word~ expanded against its terms, and any
+    sloppy phrase its own rule would match more loosely than ours narrowed to the articles ours
+    accepts."""
+    expanded = (expander or WildcardExpander(engine.terms_with_prefix)).expand(query)
     return check_phrases(engine, expanded) if not engine.exact_proximity else expanded
 
 
@@ -168,6 +173,7 @@ def run_search(engine: Engine, request: SearchRequest) -> SearchResults:
         source_story_facets=known.source_stories if known else [],
     )
     relaxed(engine, prepared, results)
+    spelled(engine, prepared, results)
     results.warnings = warnings_for(engine, prepared, results, grouped)
     if not found.total:
         explain_empty(engine, prepared, results)
@@ -189,6 +195,22 @@ def relaxed(engine: Engine, prepared: Prepared, results: SearchResults) -> None:
             except QuerySyntaxError:  # pragma: no cover - parsed already in "any"
                 return
         results.all_words_total = engine.counts(for_engine(engine, strict), request).total
+
+
+def spelled(engine: Engine, prepared: Prepared, results: SearchResults) -> None:
+    """Did you mean (``search.spelling``), and the forms each word~ matched."""
+    if prepared.variants:
+        results.variants = variant_forms(engine, prepared.variants)
+    if prepared.parsed is None or not prepared.request.query.strip():
+        return
+
+    def count(request: SearchRequest) -> int:
+        return engine.counts(prepare(engine, request).query, request).total
+
+    known = [f.value for f in engine.stats().sources]
+    found = suggest(engine, prepared.request, prepared.parsed, known, count, results.total)
+    if found is not None:
+        results.suggestion = (found.query, found.total)
 
 
 def explain_empty(engine: Engine, prepared: Prepared, results: SearchResults) -> None:

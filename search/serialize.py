@@ -54,6 +54,12 @@ def results_to_dict(results: SearchResults) -> dict:
         "mode_used": results.mode_used,
         "all_words_total": results.all_words_total,
         "without_filters": results.without_filters or None,
+        "suggestion": (
+            {"query": results.suggestion[0], "total": results.suggestion[1]}
+            if results.suggestion
+            else None
+        ),
+        "variants": results.variants or None,
     }
 
 

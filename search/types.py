@@ -180,6 +180,10 @@ class SearchResults:
     # When nothing matched with filters: how many match without each ("sources", "dates") and
     # without any ("all"); empty otherwise.
     without_filters: dict[str, int] = field(default_factory=dict)
+    # "Did you mean": a corrected query and its total (None: no suggestion), and what each
+    # word~ of the query matched, as the archive writes it.
+    suggestion: tuple[str, int] | None = None
+    variants: dict[str, list[str]] = field(default_factory=dict)
     collapse: str = "none"
     # Distinct copy groups and stories among all matches (None: no groups, or too many matches
     # to count them), and the source facet counted in stories.

@@ -112,12 +112,20 @@ def test_check_of_a_missing_index_says_so_without_calling_it_damaged(tmp_path, m
     assert check_index(tmp_path / "none").missing
 
 
-@pytest.mark.parametrize("text", ["oil~2", "oil~", "title:oil~1"])
-def test_a_word_cannot_be_matched_loosely(text):
-    with pytest.raises(
-        QuerySyntaxError, match='~ works after a quoted phrase, as in "oil prices"~5'
-    ):
-        build_query(text)
+@pytest.mark.parametrize(
+    ("text", "edits"), [("oil~2", 2), ("oil~", 1), ("title:oil~1", 1), ("oil~1", 1)]
+)
+def test_a_word_is_matched_loosely_only_by_one_or_two_edits(text, edits):
+    """Once refused outright; now Lucene's word~ (issue "Finding things"), and anything else
+    after a word's ~ is refused with what it takes."""
+    from search.query.tree import Fuzzy
+
+    node = build_query(text)
+    assert isinstance(node, Fuzzy)
+    assert (node.term, node.edits) == ("oil", edits)
+    for bad in ("oil~3", "oil~x", "oil~~"):
+        with pytest.raises(QuerySyntaxError, match="1 or 2 edits"):
+            build_query(bad)
 
 
 def test_one_line_errors_for_writing_nowhere_and_bad_settings(tmp_path, morgue, seed_index):

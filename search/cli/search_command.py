@@ -121,6 +121,11 @@ def print_results(results: SearchResults) -> None:
         f"{shown} for {results.query!r} (page {results.page} of {results.pages}, "
         f"{results.took_ms:.0f} ms)"
     )
+    if results.suggestion:
+        query, total = results.suggestion
+        click.echo(f"did you mean: {query}  ({plural(total, 'article')})")
+    for loose, forms in results.variants.items():
+        click.echo(f"note: {loose} also matched: {', '.join(forms) or 'no word of the archive'}")
     if results.mode_used == "any" and results.all_words_total is not None:
         click.echo(
             f"note: articles with any of your {results.words} words, best first; "

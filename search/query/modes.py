@@ -24,7 +24,7 @@ from search.query.tree import And, MatchNone, Node, Or, Term
 
 AUTO_MIN_TERMS = 5
 
-_OPERATOR = re.compile(r'["()\[\]*?]|(?:^|\s)[-+]\S|\b[A-Za-z_]+:\S')
+_OPERATOR = re.compile(r'["()\[\]*?~]|(?:^|\s)[-+]\S|\b[A-Za-z_]+:\S')
 _BOOLEAN = re.compile(r"\b(?:AND|OR|NOT)\b")
 
 

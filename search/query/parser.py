@@ -6,16 +6,16 @@ Syntax (AND between terms by default)::
     oil OR gas                   either
     oil NOT gas, oil -gas        the first without the second
     (oil OR gas) AND price*      grouping and wildcards (* any run, ? one character)
+    zelensky~  netanyahu~2       the word and words one (two) edits away
     "Kristi Noem"                an exact phrase; "oil prices"~5 within five words
     title:cocoa  source:Reuters  source:"Fox News"  author:hesson  place:washington
     Iran: the war                a word followed by a colon and a space is a word, not a field
     date:1987-03  date:1987-03-02  date:[1987-03-01 TO 1987-03-31]  date:[* TO 1987-03-31]
 
-Whoosh's own parser quietly rewrites what it does not understand, so a user never learns their
-query was changed. This parser refuses instead: an unbalanced quote, parenthesis or bracket, an
-unknown field, a bad date or a dangling operator raises ``QuerySyntaxError`` naming the problem and
-its position. Words are analysed here, with the index's own analyzer, so every engine receives the
-same terms.
+Whoosh's own parser quietly rewrites what it does not understand; this one refuses instead: an
+unbalanced quote, parenthesis or bracket, an unknown field, a bad date or a dangling operator
+raises ``QuerySyntaxError`` naming the problem and its position. Words are analysed here, with
+the index's own analyzer, so every engine receives the same terms.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from search.query.dates import BadDate, parse_period
 from search.query.tree import (
     And,
     DateRange,
+    Fuzzy,
     MatchAll,
     MatchNone,
     Node,
@@ -71,6 +72,9 @@ class _Token:
 
 _WORD_END = re.compile(r'[\s()"\[]')
 _FIELD = re.compile(r"^([A-Za-z_]+):(.*)$", re.DOTALL)
+_FUZZY = re.compile(r"^([^~]+)~([12])?$")  # word~ or word~2: edits, as in Lucene
+_LOOSE = "~ after a word takes 1 or 2 edits (zelensky~, netanyahu~2); after a phrase, a distance"
+_LOOSE += ' ("oil prices"~5)'
 
 
 def _lex(text: str) -> list[_Token]:
@@ -123,13 +127,11 @@ def _lex(text: str) -> list[_Token]:
             end = _WORD_END.search(text, i)
             j = end.start() if end else n
             word = text[i:j]
+            edits = 0
             if "~" in word and not word.startswith(("http://", "https://")):
-                raise QuerySyntaxError(
-                    '~ works after a quoted phrase, as in "oil prices"~5; '
-                    "a word cannot be matched loosely",
-                    i + word.index("~"),
-                    text,
-                )
+                if not (loose := _FUZZY.match(word)):
+                    raise QuerySyntaxError(_LOOSE, i + word.index("~"), text)
+                word, edits = loose.group(1), int(loose.group(2) or 1)
             field = _FIELD.match(word)
             if word in ("AND", "OR", "NOT"):
                 tokens.append(_Token(word, word, i))
@@ -146,11 +148,12 @@ def _lex(text: str) -> list[_Token]:
                     )
                 tokens.append(_Token("FIELD", name, i))
                 if field.group(2):
-                    tokens.append(_Token("WORD", field.group(2), i + len(field.group(1)) + 1))
+                    start = i + len(field.group(1)) + 1
+                    tokens.append(_Token("WORD", field.group(2), start, edits))
                 elif j >= n or text[j].isspace():
                     raise QuerySyntaxError(f"{name}: needs a value right after the colon", i, text)
             elif word.strip("-+"):
-                tokens.append(_Token("WORD", word, i))
+                tokens.append(_Token("WORD", word, i, edits))
             i = j
     tokens.append(_Token("EOF", "", n))
     return tokens
@@ -304,11 +307,15 @@ class _Parser:
 def _word(field: str | None, token: _Token, parser: _Parser) -> Node:
     kind = FIELDS.get(field, "text") if field else "text"
     text = token.text
+    if token.slop and kind != "text":
+        raise parser.error(f"~ works on words of the text, not on {field}: values", token.pos)
     if kind == "keyword":
         value = " ".join(text.split()).casefold()
         return Wildcard(field, value) if ("*" in value or "?" in value) else Term(field, value)
     if text == "*" and field is None:  # browsing without words: every article
         return MatchAll()
+    if token.slop:  # word~: edits, not a phrase's distance
+        return _fuzzy(field, kind, token, parser)
     if "*" in text or "?" in text:
         pattern = "".join(
             fold(part) if part not in "*?" else part for part in re.split(r"([*?])", text)
@@ -326,6 +333,15 @@ def _word(field: str | None, token: _Token, parser: _Parser) -> Node:
     if len(terms) == 1:
         return Term(field, terms[0])
     return Phrase(field, tuple(terms), 0)  # "money-laundering": its parts, adjacent
+
+
+def _fuzzy(field: str | None, kind: str, token: _Token, parser: _Parser) -> Node:
+    """``word~``: a text field's word (``_word`` refused any other field already)."""
+    if "*" in token.text or "?" in token.text:
+        raise parser.error("a word cannot be both a wildcard and loose (~)", token.pos)
+    if len(terms := _analyze(kind, token.text)) != 1:
+        raise parser.error("~ works on one word (not a common one such as the)", token.pos)
+    return Fuzzy(field, fold(token.text).strip(".'"), terms[0], token.slop)
 
 
 def _phrase(field: str | None, token: _Token, parser: _Parser) -> Node:

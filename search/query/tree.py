@@ -92,6 +92,17 @@ class Wildcard(Node):
 
 
 @dataclass(frozen=True)
+class Fuzzy(Node):
+    """``word~`` (one edit) or ``word~2``: the index terms within ``edits`` of the word as typed
+    (folded) or of its term, expanded like a wildcard before an engine sees the tree."""
+
+    field: str | None
+    word: str  # folded, unstemmed: "zelensky"
+    term: str  # its index term: "zelenski"
+    edits: int
+
+
+@dataclass(frozen=True)
 class DateRange(Node):
     start: date | None  # inclusive
     end: date | None  # inclusive
@@ -155,6 +166,6 @@ def positive_leaves(node: Node) -> list[Node]:
         return [leaf for child in node.children for leaf in positive_leaves(child)]
     if isinstance(node, Not):
         return []
-    if isinstance(node, (Term, Phrase, Wildcard)):
+    if isinstance(node, (Term, Phrase, Wildcard, Fuzzy)):
         return [node]
     return []

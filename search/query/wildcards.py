@@ -12,9 +12,12 @@ import fnmatch
 import re
 from collections.abc import Callable, Iterable
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from search.analysis import stem_english
 from search.errors import QuerySyntaxError
-from search.query.tree import And, MatchNone, Node, Not, Or, Term, Wildcard
+from search.query.tree import And, Fuzzy, MatchNone, Node, Not, Or, Term, Wildcard
 
 STEM_MIN_PREFIX = 6  # shorter prefixes get no stem matching: "price*" must not match "pri"
 # Endings tried on a wildcard's literal prefix to find the stems its words index under:
@@ -28,6 +31,7 @@ ENDINGS = (
     *("ial", "ian", "ians", "an", "ans", "ship"),
 )
 MAX_WILDCARD_TERMS = 1024  # words one query's wildcards may expand to, in all (as Lucene's cap)
+MAX_FUZZY_TERMS = 50  # the closest terms a word~ stands for (Lucene's default is also 50)
 
 Lexicon = Callable[[str | None, str], Iterable[str]]
 
@@ -76,6 +80,7 @@ class WildcardExpander:
         self.lexicon = lexicon
         self.limit = limit
         self.total = 0
+        self.variants: dict[str, tuple[str, ...]] = {}  # "zelensky~" -> the terms it matched
 
     def terms(self, field: str | None, pattern: str) -> list[str]:
         matches = wildcard_matcher(pattern)
@@ -95,8 +100,34 @@ class WildcardExpander:
             )
         return found
 
+    def close_terms(self, field: str | None, word: str, term: str, edits: int) -> list[str]:
+        """The terms of ``field`` within ``edits`` of ``word`` as typed or of its ``term``
+        ("zelensky" and its term "zelenski" both reach "zelenskyy"), closest first. An edit is
+        an insertion, deletion, substitution or a swap of two neighbours ("cocao", as Lucene
+        counts transpositions). Candidates share the first letter, as with Lucene's fuzzy
+        query's prefix: a scan of one letter's terms."""
+        choices = list(dict.fromkeys(self.lexicon(field, term[:1])))
+        if word[:1] != term[:1]:
+            choices += [t for t in self.lexicon(field, word[:1]) if t not in choices]
+        found: dict[str, int] = {}
+        for probe in dict.fromkeys((term, word)):
+            for choice, distance, _ in process.extract(
+                probe, choices, scorer=OSA.distance, score_cutoff=edits, limit=None
+            ):
+                found[choice] = min(distance, found.get(choice, edits))
+        return sorted(found, key=lambda t: (t != term, found[t], t))[:MAX_FUZZY_TERMS]
+
     def expand(self, node: Node) -> Node:
-        """``node`` with every wildcard replaced by the terms it stands for (an OR of them)."""
+        """``node`` with every wildcard and word~ replaced by the terms it stands for (an OR of
+        them)."""
+        if isinstance(node, Fuzzy):
+            found = self.close_terms(node.field, node.word, node.term, node.edits)
+            self.variants[f"{node.word}~{node.edits if node.edits > 1 else ''}"] = tuple(found)
+            self.total += len(found)
+            if not found:
+                return MatchNone()
+            leaves = tuple(Term(node.field, t) for t in found)
+            return leaves[0] if len(leaves) == 1 else Or(leaves)
         if isinstance(node, Wildcard):
             found = sorted(set(self.terms(node.field, node.pattern)))
             if not found:

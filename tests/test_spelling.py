@@ -1,0 +1,185 @@
+"""Did you mean, and word~, on an archive of names written here (so every count is known), on
+the Reuters slice, and across reindexes: suggestions come from the archive's own written words."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+from collections import Counter
+
+import pytest
+from bs4 import BeautifulSoup
+
+from search.analysis import STOP_WORDS, analyze_terms
+from search.archive import open_archive
+from search.errors import QuerySyntaxError
+from search.indexer import update_index
+from search.query.modes import build_query
+from search.searching import run_search
+from search.types import SearchRequest
+from search.vocabulary import FILE_NAME
+from tests.conftest import REUTERS_SLICE, SEEDS, build_index
+
+pytestmark = pytest.mark.usefixtures("engine_name")
+
+NAMES = {"Netanyahu": 12, "Khamenei": 8, "Zelensky": 30, "Zelenskyy": 1, "Zelenskiy": 2}
+
+
+def records(names: dict[str, int], prefix: str = "n") -> list[dict]:
+    rows = []
+    for name, count in names.items():
+        for i in range(count):
+            rows.append(
+                {
+                    "id": f"{prefix}-{name}-{i}",
+                    "title": f"Talks resume as {name} meets envoys",
+                    "body": f"{name} said on Monday that the ceasefire talks would resume. "
+                    f"Officials close to {name} described the meeting as constructive.",
+                    "source": "Reuters" if i % 2 else "Associated Press",
+                    "date": f"2026-0{1 + i % 9}-1{i % 10}",
+                }
+            )
+    return rows
+
+
+def write(path, rows) -> None:
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def names_index(tmp_path_factory, engine_name):
+    root = tmp_path_factory.mktemp(f"names-{engine_name}")
+    write(root / "names.jsonl", records(NAMES))
+    return build_index(root / "index", [root / "names.jsonl"], engine_name)
+
+
+@pytest.fixture
+def names(names_index):
+    with open_archive(names_index) as engine:
+        yield engine
+
+
+def suggestion(engine, query: str):
+    return run_search(engine, SearchRequest(query=query)).suggestion
+
+
+def test_a_misspelt_name_gets_the_archive_s_spelling_with_its_count(names):
+    assert suggestion(names, "Netanyahoo") == ("Netanyahu", NAMES["Netanyahu"])
+    assert suggestion(names, "Khamenie") == ("Khamenei", NAMES["Khamenei"])
+    assert suggestion(names, "netanyahu ceasfire") == ("netanyahu ceasefire", 12)
+
+
+def test_a_misspelt_outlet_gets_the_outlet(names):
+    found = suggestion(names, "source:Reutres Netanyahu")
+    assert found == ("source:Reuters Netanyahu", NAMES["Netanyahu"] // 2)
+
+
+def test_no_word_of_the_archive_is_ever_corrected(names):
+    written = Counter()
+    for article in names.iter_articles():
+        written.update(re.findall(r"[A-Za-z]+", article.title + " " + article.body))
+    for word in written:
+        if word.lower() not in STOP_WORDS:
+            assert suggestion(names, word) is None, word
+
+
+def test_a_loose_word_finds_every_spelling_and_lists_them(names):
+    loose = run_search(names, SearchRequest(query="Zelensky~"))
+    assert loose.total == NAMES["Zelensky"] + NAMES["Zelenskyy"] + NAMES["Zelenskiy"]
+    assert set(loose.variants["zelensky~"]) == {"Zelensky", "Zelenskyy", "Zelenskiy"}
+    exact = run_search(names, SearchRequest(query="Zelensky"))
+    assert exact.total == NAMES["Zelensky"]
+    assert exact.variants == {}
+    two = run_search(names, SearchRequest(query="Zelenskyyy~2"))
+    assert two.total == loose.total
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("zelensky~3", "1 or 2 edits"),
+        ("source:reuters~", "not on source"),
+        ("zelen*~", "wildcard"),
+        ("the~", "one word"),
+    ],
+)
+def test_loose_words_refuse_what_they_cannot_mean(query, message):
+    with pytest.raises(QuerySyntaxError, match=message):
+        build_query(query, "all")
+    assert build_query('"oil prices"~5', "all").slop == 5  # a phrase's distance is unchanged
+
+
+def test_new_words_are_suggested_after_the_next_reindex(tmp_path, engine_name):
+    write(tmp_path / "first.jsonl", records({"Netanyahu": 3}))
+    index = build_index(tmp_path / "index", [tmp_path / "first.jsonl"], engine_name)
+    with open_archive(index) as engine:
+        assert suggestion(engine, "Sinwarr") is None
+    write(tmp_path / "second.jsonl", records({"Sinwar": 4}, prefix="s"))
+    update_index(index, [tmp_path / "second.jsonl"])
+    with open_archive(index) as engine:
+        assert suggestion(engine, "Sinwarr") == ("Sinwar", 4)
+
+
+def test_an_index_without_a_vocabulary_falls_back_and_gets_one_at_its_next_reindex(
+    tmp_path, engine_name
+):
+    write(tmp_path / "names.jsonl", records({"Khamenei": 5}))
+    index = build_index(tmp_path / "index", [tmp_path / "names.jsonl"], engine_name)
+    for name in (FILE_NAME, FILE_NAME + "-wal", FILE_NAME + "-shm"):
+        (index / name).unlink(missing_ok=True)
+    with open_archive(index) as engine:
+        assert suggestion(engine, "Khamenie") == ("Khamenei", 5)  # from the engine's terms
+    update_index(index, [tmp_path / "names.jsonl"])  # nothing new to write, words read once
+    assert (index / FILE_NAME).exists()
+    with open_archive(index) as engine:
+        assert suggestion(engine, "Khamenie") == ("Khamenei", 5)
+
+
+def test_one_edit_misspellings_of_the_slice_s_words_get_the_right_word(slice_engine):
+    written = Counter()
+    for article in slice_engine.iter_articles():
+        written.update(re.findall(r"\b[A-Za-z]{6,}\b", article.body))
+    common = [w for w, n in written.most_common(200) if w.lower() not in STOP_WORDS]
+    rng = random.Random(11)
+    right, wrong = 0, []
+    for word in rng.sample(common, 60):
+        i = rng.randrange(1, len(word) - 2)
+        typo = [word[:i] + word[i + 1 :], word[:i] + word[i + 1] + word[i] + word[i + 2 :]][
+            rng.randrange(2)
+        ]
+        term = analyze_terms(typo)
+        if not term or slice_engine.doc_frequency("body", term[0]):
+            continue
+        found = suggestion(slice_engine, typo)
+        if found and analyze_terms(found[0]) == analyze_terms(word):
+            right += 1
+        else:
+            wrong.append((word, typo, found))
+    assert right >= 0.9 * (right + len(wrong)), wrong
+    assert right >= 30
+
+
+@pytest.fixture(scope="module")
+def web_index(tmp_path_factory, engine_name):
+    root = tmp_path_factory.mktemp(f"spelling-web-{engine_name}")
+    seeds = root / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    write(root / "names.jsonl", records(NAMES))
+    return build_index(root / "index", [seeds, REUTERS_SLICE, root / "names.jsonl"], engine_name)
+
+
+def test_the_page_offers_the_correction_as_a_link_with_its_count(client):
+    html = BeautifulSoup(client.get("/search?q=Netanyahoo").data, "html.parser")
+    notice = html.select_one(".suggestion")
+    assert "Did you mean" in notice.text
+    assert f"{NAMES['Netanyahu']} articles" in notice.text
+    followed = BeautifulSoup(client.get(notice.select_one("a")["href"]).data, "html.parser")
+    assert followed.select_one("#results-title").text.strip().startswith("12 articles")
+    document = client.get("/api/search?q=Netanyahoo").get_json()
+    assert document["suggestion"] == {"query": "Netanyahu", "total": NAMES["Netanyahu"]}
+    assert client.get("/api/search?q=Netanyahu").get_json()["suggestion"] is None
+    loose = BeautifulSoup(client.get("/search?q=Zelensky~").data, "html.parser")
+    assert "also matched" in loose.select_one(".variants").text
+    assert "Zelenskyy" in loose.select_one(".variants").text
