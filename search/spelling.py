@@ -96,9 +96,10 @@ def correction(
         return None
     edits = 1 if count or len(word) < 5 else 2
     vocabulary = load(engine.path)
-    if vocabulary is not None:
+    if vocabulary is None:
+        return _from_terms(engine, expander, word, term, count, edits)
+    with vocabulary:
         return _from_vocabulary(engine, vocabulary, word, term, count, edits)
-    return _from_terms(engine, expander, word, term, count, edits)
 
 
 def _alive(engine: Engine, terms: list[str]) -> dict[str, int]:
@@ -202,12 +203,20 @@ def variant_forms(engine: Engine, variants: dict[str, tuple[str, ...]]) -> dict[
     """What each ``word~`` matched, as the archive writes it (at most 12 forms each)."""
     shown: dict[str, list[str]] = {}
     vocabulary = load(engine.path)
-    for key, terms in variants.items():
-        forms = []
-        for term in terms[:12]:
-            known = vocabulary.commonest(term) if vocabulary is not None else None
-            form = known.shown if known is not None else surface(engine, term)
-            if form.casefold() not in {f.casefold() for f in forms}:
-                forms.append(form)
-        shown[key] = forms
+    try:
+        for key, terms in variants.items():
+            shown[key] = _forms(engine, vocabulary, terms)
+    finally:
+        if vocabulary is not None:
+            vocabulary.close()
     return shown
+
+
+def _forms(engine: Engine, vocabulary: Vocabulary | None, terms: tuple[str, ...]) -> list[str]:
+    forms: list[str] = []
+    for term in terms[:12]:
+        known = vocabulary.commonest(term) if vocabulary is not None else None
+        form = known.shown if known is not None else surface(engine, term)
+        if form.casefold() not in {f.casefold() for f in forms}:
+            forms.append(form)
+    return forms

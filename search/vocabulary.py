@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -134,63 +133,53 @@ class Form:
 
 
 class Vocabulary:
-    """The written forms of one index, held in memory by first letter for fast scans."""
+    """The written forms of one index, read from its file as needed (a big archive has a
+    million forms: only those sharing a typed word's first letter and near its length are read,
+    through the file's own index on the form)."""
 
-    def __init__(self, rows: list[tuple[str, str, int, int]]) -> None:
-        self.by_letter: dict[str, list[Form]] = {}
-        self.by_term: dict[str, list[Form]] = {}
-        for row in rows:
-            form = Form(*row)
-            self.by_letter.setdefault(form.form[:1], []).append(form)
-            self.by_term.setdefault(form.term, []).append(form)
-        self.choices = {k: [f.form for f in v] for k, v in self.by_letter.items()}
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Vocabulary:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def close_forms(self, word: str, edits: int) -> list[tuple[Form, int]]:
         """Forms within ``edits`` of ``word`` (an edit may swap two neighbours) sharing its
         first letter, with their distance."""
-        forms = self.by_letter.get(word[:1], [])
+        if not word:
+            return []
+        first = word[:1]
+        rows = self.db.execute(
+            "SELECT form, term, n, caps FROM form WHERE form >= ? AND form < ? "
+            "AND length(form) BETWEEN ? AND ?",
+            (first, first + "\U0010ffff", len(word) - edits, len(word) + edits),
+        ).fetchall()
         found = process.extract(
-            word,
-            self.choices.get(word[:1], []),
-            scorer=OSA.distance,
-            score_cutoff=edits,
-            limit=None,
+            word, [row[0] for row in rows], scorer=OSA.distance, score_cutoff=edits, limit=None
         )
-        return [(forms[index], distance) for _, distance, index in found]
+        return [(Form(*rows[index]), distance) for _, distance, index in found]
 
     def commonest(self, term: str) -> Form | None:
-        forms = self.by_term.get(term)
-        return max(forms, key=lambda f: f.n) if forms else None
-
-
-_CACHE: dict[Path, tuple[tuple, Vocabulary]] = {}
-_LOCK = threading.Lock()
+        row = self.db.execute(
+            "SELECT form, term, n, caps FROM form WHERE term = ? ORDER BY n DESC LIMIT 1", (term,)
+        ).fetchone()
+        return Form(*row) if row else None
 
 
 def load(index_dir: Path) -> Vocabulary | None:
-    """The index's vocabulary, read once per change of its file; None when it has none."""
+    """The index's vocabulary, read-only (close it); None when the index has none."""
     path = Path(index_dir) / FILE_NAME
-    try:
-        info = path.stat()
-        wal = path.with_name(path.name + "-wal")
-        stamp = (info.st_mtime_ns, info.st_size, wal.stat().st_mtime_ns if wal.exists() else 0)
-    except OSError:
+    if not path.exists():
         return None
-    with _LOCK:
-        cached = _CACHE.get(path)
-        if cached and cached[0] == stamp:
-            return cached[1]
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            rows = db.execute("SELECT form, term, n, caps FROM form").fetchall()
-        finally:
-            db.close()
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        db.execute("SELECT 1 FROM form LIMIT 1")
     except sqlite3.Error:
         return None
-    vocabulary = Vocabulary(rows)
-    with _LOCK:
-        if len(_CACHE) > 3:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[path] = (stamp, vocabulary)
-    return vocabulary
+    return Vocabulary(db)
