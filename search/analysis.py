@@ -162,10 +162,20 @@ def analyze_terms(text: str) -> list[str]:
     return list(filter(None, map(_TEXT_TERMS.__getitem__, _TOKEN.findall(text))))
 
 
-def written_terms(text: str) -> dict[str, str]:
-    """Each distinct token of ``text`` as written, with its index term ("" for a stop word):
-    the written words of an article, for the vocabulary that suggestions compare with."""
-    return {token: _TEXT_TERMS[token] for token in set(_TOKEN.findall(text))}
+def tokens(text: str) -> list[str]:
+    """The tokens of ``text`` as written, in order: what ``terms_of`` makes index terms of (the
+    indexer splits once and also counts the written words for suggestions)."""
+    return _TOKEN.findall(text)
+
+
+def terms_of(written: list[str]) -> str:
+    """``index_text`` of already split tokens."""
+    return " ".join(filter(None, map(_TEXT_TERMS.__getitem__, written)))
+
+
+def term_of(token: str) -> str:
+    """The index term of one written token ("" for a stop word)."""
+    return _TEXT_TERMS[token]
 
 
 def analyze_names(text: str) -> list[str]:

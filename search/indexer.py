@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from search.analysis import index_names, index_text
+from search.analysis import index_names, terms_of, tokens
 from search.archive import create_archive, is_archive, open_archive
 from search.errors import IndexNotFoundError, IngestError
 from search.folders import (
@@ -124,14 +124,22 @@ def document_chars(document: IndexDocument) -> int:
 
 def document_for(article: Article, raw_digest: str | None = None) -> IndexDocument:
     """The article with its index terms: the analysis every engine receives, done here once."""
-    return IndexDocument(
+    return analysed(article, raw_digest)[0]
+
+
+def analysed(article: Article, raw_digest: str | None = None) -> tuple[IndexDocument, list[str]]:
+    """``document_for`` and the article's written tokens (title and body), split once for both
+    the index terms and the vocabulary."""
+    title, body = tokens(article.title), tokens(article.body)
+    document = IndexDocument(
         article=article,
-        title_terms=index_text(article.title),
-        body_terms=index_text(article.body),
+        title_terms=terms_of(title),
+        body_terms=terms_of(body),
         author_terms=index_names(article.author) if article.author else "",
         place_terms=index_names(article.place) if article.place else "",
         raw_digest=raw_digest,
     )
+    return document, title + body
 
 
 def update_index(
@@ -321,7 +329,8 @@ class _Run:
             return
         if self.writer is None:
             self.writer = self.engine.writer(bulk=self.bulk)
-        document = document_for(article, record.digest)
+        document, written = analysed(article, record.digest)
+        self.words.stage(written)
         if old_hash is None:
             self.writer.add(document)
             report.added += 1
@@ -329,7 +338,6 @@ class _Run:
             self.writer.update(document)
             report.updated += 1
         self.groups.stage(document)
-        self.words.stage(document)
         self.pending += 1
         self.pending_chars += document_chars(document)
         if self.pending >= self.batch_size or self.pending_chars >= BATCH_BYTES:

@@ -18,15 +18,14 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from search.analysis import fold, written_terms
-from search.types import Engine, IndexDocument
+from search.analysis import fold, term_of, tokens
+from search.types import Engine
 
 FILE_NAME = "words.sqlite"
 _LETTER = re.compile(r"[^\W\d_]")
@@ -35,33 +34,15 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS form (
     form TEXT PRIMARY KEY,   -- as written, lower case, accents folded: "reagan"
     term TEXT NOT NULL,      -- its index term: "reagan"
-    n INTEGER NOT NULL,      -- articles it was added in
+    n INTEGER NOT NULL,      -- articles it was added in (a spelling counts once an article)
     caps INTEGER NOT NULL    -- of those, how many wrote it with a capital first letter
 );
 CREATE INDEX IF NOT EXISTS form_term ON form (term, n);
 """
 
 
-def article_forms(texts: Iterable[str]) -> dict[str, tuple[str, bool]]:
-    """Each written form of an article's texts with its term and whether it was capitalised
-    (stop words, tokens without a letter and very long tokens left out)."""
-    forms: dict[str, tuple[str, bool]] = {}
-    for text in texts:
-        for spelling, term in written_terms(text).items():
-            if not term:
-                continue
-            if not spelling.isalpha() and (
-                len(spelling) > MAX_FORM_CHARS or not _LETTER.search(spelling)
-            ):
-                continue
-            form = spelling.lower() if spelling.isascii() else _fold(spelling)
-            if form not in forms:
-                forms[form] = (term, spelling[:1].isupper() and not spelling.isupper())
-    return forms
-
-
-def _fold(written: str) -> str:
-    return fold(written) or written.casefold()
+def _form(token: str) -> str:
+    return token.lower() if token.isascii() else (fold(token) or token.casefold())
 
 
 class VocabularyBuilder:
@@ -73,9 +54,7 @@ class VocabularyBuilder:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
-        self.pending: Counter[str] = Counter()
-        self.capital: Counter[str] = Counter()
-        self.terms: dict[str, str] = {}
+        self.pending: Counter[str] = Counter()  # token as written -> articles it was in
 
     def sync(self, engine: Engine, stored: dict[str, str]) -> None:
         """An index made before this file existed: its words, read once from the articles."""
@@ -83,37 +62,44 @@ class VocabularyBuilder:
         if count or not stored:
             return
         for number, article in enumerate(engine.iter_articles(), 1):
-            self._add(article.title, article.body)
+            self.stage(tokens(article.title) + tokens(article.body))
             if number % 5_000 == 0:
                 self.commit()
         self.commit()
 
-    def stage(self, document: IndexDocument) -> None:
-        self._add(document.article.title, document.article.body)
-
-    def _add(self, title: str, body: str) -> None:
-        for form, (term, capitalised) in article_forms((title, body)).items():
-            self.pending[form] += 1
-            if capitalised:
-                self.capital[form] += 1
-            self.terms[form] = term
+    def stage(self, written: list[str]) -> None:
+        """One article's tokens as written (each counted once per article)."""
+        self.pending.update(set(written))
 
     def commit(self) -> None:
+        """Folds the batch's tokens into forms (one Python step per distinct token of the
+        batch, not per token of each article) and adds them to the file."""
         if not self.pending:
             return
+        counts: Counter[str] = Counter()
+        capital: Counter[str] = Counter()
+        terms: dict[str, str] = {}
+        for token, n in self.pending.items():
+            term = term_of(token)
+            if not term or (
+                not token.isalpha() and (len(token) > MAX_FORM_CHARS or not _LETTER.search(token))
+            ):
+                continue
+            form = _form(token)
+            counts[form] += n
+            if token[:1].isupper() and not token.isupper():
+                capital[form] += n
+            terms.setdefault(form, term)
         with self.db:
             self.db.executemany(
                 "INSERT INTO form (form, term, n, caps) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (form) DO UPDATE SET n = n + excluded.n, caps = caps + excluded.caps",
-                (
-                    (form, self.terms[form], n, self.capital.get(form, 0))
-                    for form, n in self.pending.items()
-                ),
+                ((form, terms[form], n, capital.get(form, 0)) for form, n in counts.items()),
             )
         self.cancel()
 
     def cancel(self) -> None:
-        self.pending, self.capital, self.terms = Counter(), Counter(), {}
+        self.pending = Counter()
 
     def close(self) -> None:
         self.db.close()
