@@ -118,3 +118,15 @@ def test_json_shape_keeps_its_old_keys(client):
     assert old | {"facets", "warnings"} <= set(document)
     assert document["without_filters"] is None
     json.dumps(document)
+
+
+def test_every_hit_streams_as_json_lines_exactly_once(capsys, slice_index, slice_engine):
+    from search.cli import build_cli, run
+
+    status = run(build_cli(), ["search", "oil", "--all", "--json", "--index", str(slice_index)])
+    lines = capsys.readouterr().out.splitlines()
+    assert status == 0
+    ids = [json.loads(line)["id"] for line in lines]
+    assert len(ids) == len(set(ids)) == run_search(slice_engine, SearchRequest(query="oil")).total
+    status = run(build_cli(), ["search", "oil", "--all", "--export", "x.csv"])
+    assert status == 2

@@ -10,8 +10,8 @@ import click
 from search.archive import open_archive
 from search.cli.options import day_option, index_option, resolve_index
 from search.export import FORMATS, RowCounter, chunks, export_rows, write_chunks
-from search.searching import run_search
-from search.serialize import results_to_dict
+from search.searching import iter_hits, run_search
+from search.serialize import hit_to_dict, results_to_dict
 from search.types import COLLAPSES, MODES, SORTS, SearchRequest, SearchResults
 
 
@@ -43,6 +43,12 @@ from search.types import COLLAPSES, MODES, SORTS, SearchRequest, SearchResults
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="Every hit, streamed (with --json: JSON Lines, one hit a line), not one page.",
+)
+@click.option(
     "--export",
     "export_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -61,6 +67,7 @@ def search(
     mode,
     collapse,
     as_json,
+    every,
     export_path,
     index_dir,
 ) -> None:
@@ -78,6 +85,8 @@ def search(
         mode=mode,
         collapse=collapse,
     )
+    if every and export_path is not None:
+        raise click.UsageError("choose one of --all (to the terminal) and --export (to a file)")
     if export_path is not None:
         fmt = export_path.suffix.lower().lstrip(".")
         if fmt not in FORMATS:
@@ -92,11 +101,23 @@ def search(
             note = folded if request.collapse == "stories" else ""
             click.echo(f"wrote {counter.count:,} hits to {export_path}{note}", err=True)
             return
+        if every:
+            print_every(engine, request, as_json)
+            return
         results = run_search(engine, request)
     if as_json:
         click.echo(json.dumps(results_to_dict(results), ensure_ascii=False, indent=2))
     else:
         print_results(results)
+
+
+def print_every(engine, request: SearchRequest, as_json: bool) -> None:
+    """Every hit in the request's order, read lazily: a line each, as JSON or as text."""
+    for hit in iter_hits(engine, request):
+        if as_json:
+            click.echo(json.dumps(hit_to_dict(hit), ensure_ascii=False))
+        else:
+            click.echo(f"{hit.date or 'undated':<10}  {hit.source}  {hit.title}  [{hit.id}]")
 
 
 def emphasised(text: str, spans) -> str:
