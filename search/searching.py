@@ -37,7 +37,7 @@ from search.query.dates import BadDate, date_bound
 from search.query.modes import build_query, mode_used, words_query
 from search.query.tree import MatchNone, Node, Or, Term, positive_leaves
 from search.query.wildcards import WildcardExpander
-from search.spelling import suggest, variant_forms
+from search.spelling import other_spellings, suggest, variant_forms
 from search.types import (
     COLLAPSES,
     MAX_PAGE,
@@ -211,6 +211,8 @@ def spelled(engine: Engine, prepared: Prepared, results: SearchResults) -> None:
     found = suggest(engine, prepared.request, prepared.parsed, known, count, results.total)
     if found is not None:
         results.suggestion = (found.query, found.total)
+    elif not prepared.variants:
+        results.spellings = other_spellings(engine, prepared.request, prepared.parsed)
 
 
 def explain_empty(engine: Engine, prepared: Prepared, results: SearchResults) -> None:

@@ -60,6 +60,7 @@ def results_to_dict(results: SearchResults) -> dict:
             else None
         ),
         "variants": results.variants or None,
+        "spellings": [{"word": w, "total": n} for w, n in results.spellings] or None,
     }
 
 

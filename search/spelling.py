@@ -145,6 +145,41 @@ def _from_terms(engine, expander, word, term, count, edits) -> str | None:
     return surface(engine, best)
 
 
+def _typed(text: str) -> dict[str, str]:
+    """Each one-term word of a query: its term -> the word as typed."""
+    typed: dict[str, str] = {}
+    for match in _WORD.finditer(text):
+        words = analyze_terms(match.group(1))
+        if len(words) == 1:
+            typed.setdefault(words[0], match.group(1))
+    return typed
+
+
+def other_spellings(engine: Engine, request: SearchRequest, query: Node) -> list[tuple[str, int]]:
+    """Other spellings of a name in the query that the archive uses more ("Zelenskyy": also
+    written Zelensky, 30 articles): names only (typed and mostly written with a capital), one
+    edit away, at least as common; never a correction, only a hint that both exist."""
+    vocabulary = load(engine.path)
+    if vocabulary is None:
+        return []
+    found: dict[str, int] = {}
+    with vocabulary:
+        for term, word in _typed(request.query).items():
+            if not word[:1].isupper() or term not in _text_terms(query):
+                continue
+            count = _count(engine, term)
+            close = [
+                f
+                for f, d in vocabulary.close_forms(fold(word), 1)
+                if f.term != term and f.shown[:1].isupper()
+            ]
+            alive = _alive(engine, list(dict.fromkeys(f.term for f in close)))
+            for form in sorted(close, key=lambda f: -alive[f.term])[:3]:
+                if alive[form.term] >= max(count, 1) and form.shown not in found:
+                    found[form.shown] = alive[form.term]
+    return sorted(found.items(), key=lambda item: -item[1])[:3]
+
+
 def suggest(
     engine: Engine,
     request: SearchRequest,
@@ -157,11 +192,7 @@ def suggest(
     articles match) with its number of matches (``count``: the pipeline's), or None."""
     expander = WildcardExpander(engine.terms_with_prefix)
     corrections: dict[str, str] = {}
-    typed = {}
-    for match in _WORD.finditer(request.query):
-        words = analyze_terms(match.group(1))
-        if len(words) == 1:
-            typed.setdefault(words[0], match.group(1))
+    typed = _typed(request.query)
     for term in _text_terms(query):
         word = typed.get(term)
         if word is None:

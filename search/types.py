@@ -184,6 +184,7 @@ class SearchResults:
     # word~ of the query matched, as the archive writes it.
     suggestion: tuple[str, int] | None = None
     variants: dict[str, list[str]] = field(default_factory=dict)
+    spellings: list[tuple[str, int]] = field(default_factory=list)  # a name's other spellings
     collapse: str = "none"
     # Distinct copy groups and stories among all matches (None: no groups, or too many matches
     # to count them), and the source facet counted in stories.

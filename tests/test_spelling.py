@@ -183,3 +183,17 @@ def test_the_page_offers_the_correction_as_a_link_with_its_count(client):
     loose = BeautifulSoup(client.get("/search?q=Zelensky~").data, "html.parser")
     assert "also matched" in loose.select_one(".variants").text
     assert "Zelenskyy" in loose.select_one(".variants").text
+    rare = BeautifulSoup(client.get("/search?q=Zelenskyy").data, "html.parser")
+    hint = rare.select_one(".spellings")
+    assert "Zelensky" in hint.text and "Zelenskyy~" in hint.text
+
+
+def test_a_rare_spelling_of_a_name_says_how_else_it_is_written(names):
+    found = run_search(names, SearchRequest(query="Zelenskyy"))
+    assert found.total == NAMES["Zelenskyy"]
+    assert found.suggestion is None  # a word the archive holds is never corrected
+    assert found.spellings[0] == ("Zelensky", NAMES["Zelensky"])
+    assert ("Zelenskiy", NAMES["Zelenskiy"]) in found.spellings
+    common = run_search(names, SearchRequest(query="Zelensky"))
+    assert ("Zelensky", NAMES["Zelensky"]) not in common.spellings
+    assert run_search(names, SearchRequest(query="meets")).spellings == []  # not a name

@@ -256,7 +256,7 @@ def test_api_search_matches_the_cli_document(client, web_index, capsys):
     assert list(from_api) == [
         *("query", "total", "stories", "copy_groups", "collapse", "page", "pages"),
         *("hits", "facets", "warnings", "mode_used", "all_words_total", "without_filters"),
-        *("suggestion", "variants"),
+        *("suggestion", "variants", "spellings"),
     ]
     run(cli, args)  # the command line collapses copies unless told otherwise
     from_cli = json.loads(capsys.readouterr().out)

@@ -145,6 +145,9 @@ def print_results(results: SearchResults) -> None:
     if results.suggestion:
         query, total = results.suggestion
         click.echo(f"did you mean: {query}  ({plural(total, 'article')})")
+    if results.spellings:
+        shown = ", ".join(f"{word} ({total:,})" for word, total in results.spellings)
+        click.echo(f"note: also written {shown}: add ~ to the word to find every spelling")
     for loose, forms in results.variants.items():
         click.echo(f"note: {loose} also matched: {', '.join(forms) or 'no word of the archive'}")
     if results.mode_used == "any" and results.all_words_total is not None:
