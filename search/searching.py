@@ -35,9 +35,9 @@ from search.highlight import find_matches, make_snippet
 from search.phrases import check_phrases
 from search.query.dates import BadDate, date_bound
 from search.query.modes import build_query, mode_used, words_query
-from search.query.tree import MatchNone, Node, Or, Term, positive_leaves
+from search.query.tree import And, DateRange, MatchNone, Node, Or, Term, positive_leaves
 from search.query.wildcards import WildcardExpander
-from search.spelling import other_spellings, suggest, variant_forms
+from search.spelling import other_spellings, suggest, variant_forms, written_terms
 from search.types import (
     COLLAPSES,
     MAX_PAGE,
@@ -66,6 +66,7 @@ class Prepared:
     query: Node  # parsed, wildcards expanded
     parsed: Node | None = None  # as parsed, before expansion
     variants: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # word~ terms
+    spelled: dict[str, str] = dataclasses.field(default_factory=dict)  # term -> spelling matched
 
 
 def validate(request: SearchRequest) -> None:
@@ -105,8 +106,11 @@ def check(request: SearchRequest) -> Node:
 
 def prepare(engine: Engine, request: SearchRequest) -> Prepared:
     query = check(request)
-    expander = WildcardExpander(engine.terms_with_prefix)
-    return Prepared(request, for_engine(engine, query, expander), query, expander.variants)
+    spelled: dict[str, str] = {}
+    written = written_terms(engine, query, spelled)
+    expander = WildcardExpander(engine.terms_with_prefix, written=written)
+    tree = for_engine(engine, query, expander)
+    return Prepared(request, tree, query, expander.variants, spelled)
 
 
 def for_engine(engine: Engine, query: Node, expander: WildcardExpander | None = None) -> Node:
@@ -200,7 +204,7 @@ def relaxed(engine: Engine, prepared: Prepared, results: SearchResults) -> None:
 def spelled(engine: Engine, prepared: Prepared, results: SearchResults) -> None:
     """Did you mean (``search.spelling``), and the forms each word~ matched."""
     if prepared.variants:
-        results.variants = variant_forms(engine, prepared.variants)
+        results.variants = variant_forms(engine, prepared.variants, prepared.spelled)
     if prepared.parsed is None or not prepared.request.query.strip():
         return
 
@@ -210,9 +214,26 @@ def spelled(engine: Engine, prepared: Prepared, results: SearchResults) -> None:
     known = [f.value for f in engine.stats().sources]
     found = suggest(engine, prepared.request, prepared.parsed, known, count, results.total)
     if found is not None:
-        results.suggestion = (found.query, found.total)
+        results.suggestion = (found.query, found.total, found.unfiltered)
     elif not prepared.variants:
         results.spellings = other_spellings(engine, prepared.request, prepared.parsed)
+
+
+def without_clauses(query: Node) -> Node | None:
+    """The query without its top-level ``source:`` and ``date:`` clauses (None: it has none,
+    or nothing else)."""
+    if not isinstance(query, And):
+        return None
+
+    def clause(node: Node) -> bool:
+        if isinstance(node, Or):
+            return all(clause(c) for c in node.children)
+        return isinstance(node, DateRange) or (isinstance(node, Term) and node.field == "source")
+
+    kept = tuple(c for c in query.children if not clause(c))
+    if len(kept) == len(query.children) or not kept:
+        return None
+    return kept[0] if len(kept) == 1 else And(kept)
 
 
 def explain_empty(engine: Engine, prepared: Prepared, results: SearchResults) -> None:
@@ -230,6 +251,9 @@ def explain_empty(engine: Engine, prepared: Prepared, results: SearchResults) ->
                 undated = replace(request, date_from=None, date_to=None)
                 counts["dates"] = engine.counts(query, undated).total
         results.without_filters = counts
+    words = without_clauses(query)
+    if words is not None and (count := engine.counts(words, request).total):
+        results.without_filters["clauses"] = count  # source: and date: written in the query
     known = None
     for leaf in positive_leaves(query):
         if not isinstance(leaf, Term) or leaf.field not in ("source", "author", "place"):

@@ -54,11 +54,7 @@ def results_to_dict(results: SearchResults) -> dict:
         "mode_used": results.mode_used,
         "all_words_total": results.all_words_total,
         "without_filters": results.without_filters or None,
-        "suggestion": (
-            {"query": results.suggestion[0], "total": results.suggestion[1]}
-            if results.suggestion
-            else None
-        ),
+        "suggestion": suggestion_to_dict(results.suggestion),
         "variants": results.variants or None,
         "spellings": [{"word": w, "total": n} for w, n in results.spellings] or None,
     }
@@ -216,3 +212,14 @@ def terms_to_dict(found: SignificantTerms) -> dict:
             for t in found.terms
         ],
     }
+
+
+def suggestion_to_dict(suggestion: tuple[str, int, int | None] | None) -> dict | None:
+    """``{"query", "total"}``, and ``"total_without_filters"`` when the filters leave nothing."""
+    if suggestion is None:
+        return None
+    query, total, unfiltered = suggestion
+    found = {"query": query, "total": total}
+    if unfiltered is not None:
+        found["total_without_filters"] = unfiltered
+    return found

@@ -30,27 +30,31 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from rapidfuzz.distance import OSA
 
 from search.analysis import analyze_terms, fold, token_terms
-from search.query.tree import Node, Phrase, Term, positive_leaves
+from search.query.tree import Fuzzy, Node, Phrase, Term, positive_leaves
 from search.query.wildcards import WildcardExpander
 from search.types import Engine, SearchRequest
-from search.vocabulary import Vocabulary, load
+from search.vocabulary import FILE_NAME, Vocabulary, load
 
 RARE = 3
+LONG_WORD = 7  # shorter words get one edit only ("Putin" is not two edits from "Put")
+MIN_ARTICLES = 2  # a suggestion is a word at least two articles hold (not a one-off typo)
 COMMON_RATIO = 20
 SURFACE_SAMPLE = 5  # articles read to see how a term is written
-_WORD = re.compile(r"(?<![\w:])([^\W_][\w.'&-]*)")
+_WORD = re.compile(r"(?<![\w:])(?:(?i:title|body):)?([^\W_][\w.'&-]*)")  # words of the text
 _SOURCE = re.compile(r'(?i)\bsource:("[^"]*"|\S+)')
 
 
 @dataclass(frozen=True)
 class Suggestion:
     query: str
-    total: int
+    total: int  # with the request's filters
     corrections: tuple[tuple[str, str], ...]  # (as typed, as suggested)
+    unfiltered: int | None = None  # when the filters leave nothing: how many without them
 
 
 def surface(engine: Engine, term: str) -> str:
@@ -94,7 +98,7 @@ def correction(
     count = _count(engine, term)
     if count > (RARE if rare_too else 0):
         return None
-    edits = 1 if count or len(word) < 5 else 2
+    edits = 1 if count or len(word) < LONG_WORD else 2
     vocabulary = load(engine.path)
     if vocabulary is None:
         return _from_terms(engine, expander, word, term, count, edits)
@@ -117,7 +121,8 @@ def _from_vocabulary(engine, vocabulary: Vocabulary, word, term, count, edits) -
         return None
     alive = _alive(engine, list(dict.fromkeys(f.term for f, _ in close)))
     ranked = sorted(
-        ((f, d) for f, d in close if alive[f.term]), key=lambda fd: (fd[1], -fd[0].n, fd[0].form)
+        ((f, d) for f, d in close if alive[f.term] >= MIN_ARTICLES),
+        key=lambda fd: (fd[1], -fd[0].n, fd[0].form),
     )
     if not ranked:
         return None
@@ -138,7 +143,7 @@ def _from_terms(engine, expander, word, term, count, edits) -> str | None:
         return min(OSA.distance(term, candidate), OSA.distance(word, candidate))
 
     best = min(candidates, key=lambda c: (distance(c), -counts[c], c))
-    if not counts[best]:
+    if counts[best] < MIN_ARTICLES:
         return None
     if count and (distance(best) > 1 or counts[best] < COMMON_RATIO * count):
         return None
@@ -203,7 +208,9 @@ def suggest(
     text = request.query
     for word, fixed in corrections.items():
         fixed = fixed.capitalize() if word[:1].isupper() and fixed.islower() else fixed
-        text = re.sub(rf"(?<![\w:]){re.escape(word)}(?!\w)", fixed, text)
+        text = re.sub(
+            rf"(?<![\w:])((?i:title:|body:)?){re.escape(word)}(?!\w)", rf"\g<1>{fixed}", text
+        )
     folded = {s.casefold(): s for s in known_sources}
     for match in _SOURCE.finditer(request.query):
         value = match.group(1).strip('"')
@@ -225,29 +232,61 @@ def suggest(
         mode=request.mode,
     )
     total = count(fixed_request)
-    if not total:
+    if total:
+        return Suggestion(text, total, tuple(corrections.items()))
+    bare = SearchRequest(query=text, mode=request.mode)
+    unfiltered = count(bare) if bare != fixed_request else 0
+    if not unfiltered:
         return None
-    return Suggestion(text, total, tuple(corrections.items()))
+    return Suggestion(text, 0, tuple(corrections.items()), unfiltered)
 
 
-def variant_forms(engine: Engine, variants: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
-    """What each ``word~`` matched, as the archive writes it (at most 12 forms each)."""
-    shown: dict[str, list[str]] = {}
+def variant_forms(
+    engine: Engine, variants: dict[str, tuple[str, ...]], shown: dict[str, str] | None = None
+) -> dict[str, list[str]]:
+    """What each ``word~`` matched, as the archive writes it (at most 12 forms each): the
+    spellings within reach when known (``shown``), else each term's commonest spelling."""
+    result: dict[str, list[str]] = {}
     vocabulary = load(engine.path)
     try:
         for key, terms in variants.items():
-            shown[key] = _forms(engine, vocabulary, terms)
+            result[key] = _forms(engine, vocabulary, terms, shown or {})
     finally:
         if vocabulary is not None:
             vocabulary.close()
-    return shown
+    return result
 
 
-def _forms(engine: Engine, vocabulary: Vocabulary | None, terms: tuple[str, ...]) -> list[str]:
+def _forms(engine, vocabulary: Vocabulary | None, terms: tuple[str, ...], shown) -> list[str]:
     forms: list[str] = []
     for term in terms[:12]:
         known = vocabulary.commonest(term) if vocabulary is not None else None
-        form = known.shown if known is not None else surface(engine, term)
+        form = shown.get(term) or (known.shown if known is not None else surface(engine, term))
         if form.casefold() not in {f.casefold() for f in forms}:
             forms.append(form)
     return forms
+
+
+def written_terms(engine: Engine, query: Node, shown: dict[str, str]):
+    """For a query with ``word~``: the terms of the archive's written words within n edits of a
+    typed word (closest first, then most written), only those the engine still holds, each
+    term's matched spelling put in ``shown``; None without a ``word~`` or without a vocabulary
+    (the expander then measures edits on stems)."""
+    if not any(isinstance(leaf, Fuzzy) for leaf in positive_leaves(query)):
+        return None
+    if not (Path(engine.path) / FILE_NAME).exists():
+        return None
+
+    def close(word: str, edits: int) -> list[str]:
+        vocabulary = load(engine.path)
+        if vocabulary is None:
+            return []
+        with vocabulary:
+            forms = sorted(vocabulary.close_forms(word, edits), key=lambda fd: (fd[1], -fd[0].n))
+        alive = _alive(engine, list(dict.fromkeys(f.term for f, _ in forms))) if forms else {}
+        for form, _ in forms:
+            if alive[form.term]:
+                shown.setdefault(form.term, form.shown)
+        return [t for t in dict.fromkeys(f.term for f, _ in forms) if alive[t]]
+
+    return close

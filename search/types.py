@@ -182,7 +182,7 @@ class SearchResults:
     without_filters: dict[str, int] = field(default_factory=dict)
     # "Did you mean": a corrected query and its total (None: no suggestion), and what each
     # word~ of the query matched, as the archive writes it.
-    suggestion: tuple[str, int] | None = None
+    suggestion: tuple[str, int, int | None] | None = None  # query, total, total unfiltered
     variants: dict[str, list[str]] = field(default_factory=dict)
     spellings: list[tuple[str, int]] = field(default_factory=list)  # a name's other spellings
     collapse: str = "none"

@@ -62,7 +62,12 @@ def names(names_index):
 
 
 def suggestion(engine, query: str):
-    return run_search(engine, SearchRequest(query=query)).suggestion
+    """(query, total) of the suggestion, or None (no filters here: nothing is unfiltered)."""
+    found = run_search(engine, SearchRequest(query=query)).suggestion
+    if found is None:
+        return None
+    assert found[2] is None
+    return found[:2]
 
 
 def test_a_misspelt_name_gets_the_archive_s_spelling_with_its_count(names):
@@ -185,7 +190,8 @@ def test_the_page_offers_the_correction_as_a_link_with_its_count(client):
     assert "Zelenskyy" in loose.select_one(".variants").text
     rare = BeautifulSoup(client.get("/search?q=Zelenskyy").data, "html.parser")
     hint = rare.select_one(".spellings")
-    assert "Zelensky" in hint.text and "Zelenskyy~" in hint.text
+    assert "Zelensky" in hint.text
+    assert "Zelenskyy~" in hint.text
 
 
 def test_a_rare_spelling_of_a_name_says_how_else_it_is_written(names):
@@ -197,3 +203,46 @@ def test_a_rare_spelling_of_a_name_says_how_else_it_is_written(names):
     common = run_search(names, SearchRequest(query="Zelensky"))
     assert ("Zelensky", NAMES["Zelensky"]) not in common.spellings
     assert run_search(names, SearchRequest(query="meets")).spellings == []  # not a name
+
+
+def test_loose_words_count_edits_on_words_as_written(names):
+    """zelenskyy~ reaches Zelensky (one letter dropped), though their stems are two apart."""
+    found = run_search(names, SearchRequest(query="zelenskyy~"))
+    assert found.total == sum(NAMES[n] for n in ("Zelensky", "Zelenskyy", "Zelenskiy"))
+    assert set(found.variants["zelenskyy~"]) == {"Zelensky", "Zelenskyy", "Zelenskiy"}
+    assert run_search(names, SearchRequest(query="meets~")).variants["meets~"] == ["meets"]
+
+
+def test_short_names_are_not_stretched_and_one_off_words_not_offered(tmp_path, engine_name):
+    rows = records({"Putnam": 3})
+    rows.append({"id": "x", "title": "Mpdi", "body": "Mpdi once.", "source": "Wire"})
+    write(tmp_path / "a.jsonl", rows)
+    index = build_index(tmp_path / "index", [tmp_path / "a.jsonl"], engine_name)
+    with open_archive(index) as engine:
+        assert suggestion(engine, "Putin") is None  # "Putnam" is two edits from a short word
+        assert suggestion(engine, "Mpdu") is None  # "Mpdi" is in one article only
+
+
+def test_a_misspelling_under_filters_says_how_many_match_without_them(names, client):
+    from datetime import date
+
+    request = SearchRequest(query="Netanyhu", date_from=date(2020, 1, 1), date_to=date(2020, 1, 2))
+    found = run_search(names, request)
+    assert found.suggestion == ("Netanyahu", 0, NAMES["Netanyahu"])
+    document = client.get("/api/search?q=Netanyhu&from=2020-01-01&to=2020-01-02").get_json()
+    assert document["suggestion"] == {
+        "query": "Netanyahu",
+        "total": 0,
+        "total_without_filters": NAMES["Netanyahu"],
+    }
+    assert run_search(names, SearchRequest(query="title:Netanyhu")).suggestion == (
+        "title:Netanyahu",
+        NAMES["Netanyahu"],
+        None,
+    )
+
+
+def test_source_and_date_written_in_the_query_count_as_filters_on_an_empty_page(names):
+    found = run_search(names, SearchRequest(query="source:Reuters Khamenei date:2019"))
+    assert found.total == 0
+    assert found.without_filters["clauses"] == NAMES["Khamenei"]

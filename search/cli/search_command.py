@@ -143,8 +143,18 @@ def print_results(results: SearchResults) -> None:
         f"{results.took_ms:.0f} ms)"
     )
     if results.suggestion:
-        query, total = results.suggestion
-        click.echo(f"did you mean: {query}  ({plural(total, 'article')})")
+        query, total, unfiltered = results.suggestion
+        found = (
+            plural(total, "article")
+            if unfiltered is None
+            else (f"none with your filters, {unfiltered:,} without")
+        )
+        click.echo(f"did you mean: {query}  ({found})")
+    if results.without_filters.get("all"):
+        without = results.without_filters
+        parts = [f"{without['all']:,} without any"]
+        parts += [f"{without[k]:,} without the {k}" for k in ("sources", "dates") if k in without]
+        click.echo(f"note: nothing with your filters; {', '.join(parts)}")
     if results.spellings:
         shown = ", ".join(f"{word} ({total:,})" for word, total in results.spellings)
         click.echo(f"note: also written {shown}: add ~ to the word to find every spelling")
@@ -153,7 +163,11 @@ def print_results(results: SearchResults) -> None:
     if results.mode_used == "any" and results.all_words_total is not None:
         click.echo(
             f"note: articles with any of your {results.words} words, best first; "
-            f"{results.all_words_total:,} contain all of them (--mode all shows only those)"
+            + (
+                f"{results.all_words_total:,} contain all of them (--mode all shows only those)"
+                if results.all_words_total
+                else "none contains all of them"
+            )
         )
     for warning in results.warnings:
         click.echo(f"note: {warning}")

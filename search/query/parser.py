@@ -129,7 +129,7 @@ def _lex(text: str) -> list[_Token]:
             word = text[i:j]
             edits = 0
             if "~" in word and not word.startswith(("http://", "https://")):
-                if not (loose := _FUZZY.match(word)):
+                if not (loose := _FUZZY.match(word)) or word[:5].lower() == "date:":
                     raise QuerySyntaxError(_LOOSE, i + word.index("~"), text)
                 word, edits = loose.group(1), int(loose.group(2) or 1)
             field = _FIELD.match(word)
@@ -312,10 +312,10 @@ def _word(field: str | None, token: _Token, parser: _Parser) -> Node:
     if kind == "keyword":
         value = " ".join(text.split()).casefold()
         return Wildcard(field, value) if ("*" in value or "?" in value) else Term(field, value)
-    if text == "*" and field is None:  # browsing without words: every article
-        return MatchAll()
     if token.slop:  # word~: edits, not a phrase's distance
         return _fuzzy(field, kind, token, parser)
+    if text == "*" and field is None:  # browsing without words: every article
+        return MatchAll()
     if "*" in text or "?" in text:
         pattern = "".join(
             fold(part) if part not in "*?" else part for part in re.split(r"([*?])", text)

@@ -76,9 +76,17 @@ class WildcardExpander:
     whole query. ``lexicon(field, prefix)`` yields the terms of a query field (None: title and
     body) that start with ``prefix``."""
 
-    def __init__(self, lexicon: Lexicon, limit: int = MAX_WILDCARD_TERMS) -> None:
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        limit: int = MAX_WILDCARD_TERMS,
+        written: Callable[[str, int], list[str]] | None = None,
+    ) -> None:
         self.lexicon = lexicon
         self.limit = limit
+        # The terms of the archive's written words within n edits of a typed word, when the
+        # index has a vocabulary: edits are then counted on words as written, not on stems.
+        self.written = written
         self.total = 0
         self.variants: dict[str, tuple[str, ...]] = {}  # "zelensky~" -> the terms it matched
 
@@ -121,7 +129,14 @@ class WildcardExpander:
         """``node`` with every wildcard and word~ replaced by the terms it stands for (an OR of
         them)."""
         if isinstance(node, Fuzzy):
-            found = self.close_terms(node.field, node.word, node.term, node.edits)
+            if self.written is not None:
+                found = [
+                    node.term,
+                    *(t for t in self.written(node.word, node.edits) if t != node.term),
+                ]
+                found = found[:MAX_FUZZY_TERMS]
+            else:
+                found = self.close_terms(node.field, node.word, node.term, node.edits)
             self.variants[f"{node.word}~{node.edits if node.edits > 1 else ''}"] = tuple(found)
             self.total += len(found)
             if not found:

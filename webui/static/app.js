@@ -49,7 +49,9 @@ document.addEventListener("DOMContentLoaded", () => {
     if (dialog && dialog.open && event.key !== "?") return;
     if (event.key === "/") {
       event.preventDefault();
-      document.getElementById("q").focus();
+      const box = document.getElementById("q");
+      box.focus();
+      box.setSelectionRange(box.value.length, box.value.length);  // type on after the query
     } else if (event.key === "j" || event.key === "k") {
       event.preventDefault();
       moveTo(event.key === "j" ? 1 : -1);
