@@ -321,6 +321,11 @@ class Engine(ABC):
         source. Undated matches are in the total and the source counts, never in a day."""
 
     @abstractmethod
+    def ranked_ids(self, query: Node, request: SearchRequest) -> list[tuple[str, float | None]]:
+        """(id, score) of every match in the request's order, ties broken by id, without
+        reading stored articles: what a cursor pins so a client pages through each match once."""
+
+    @abstractmethod
     def match_keys(self, query: Node, request: SearchRequest) -> dict[str, str]:
         """Id -> content hash of every match (no order): what a saved-query run records."""
 

@@ -139,3 +139,22 @@ def test_attention_by_week_over_the_corpus_adds_up(reuters_index):
             assert [p.all for p in series.points] == [p.all for p in everything.points]
         oil = found.series[1]
         assert oil.total == run_search(engine, SearchRequest("oil")).total
+
+
+def test_api_cursor_pages_through_every_oil_hit_once(reuters_index, tmp_path):
+    """The acceptance of deep paging: /api/search?q=oil&limit=100&cursor=... over the corpus."""
+    from webui import create_app
+
+    path, _ = reuters_index
+    app = create_app(
+        {"TESTING": True, "INSTANCE_PATH": tmp_path, "MORGUE_OVERRIDES": {"index_dir": path}}
+    )
+    client = app.test_client()
+    ids, document = [], client.get("/api/search?q=oil&limit=100").get_json()
+    while True:
+        ids += [hit["id"] for hit in document["hits"]]
+        if not document["next"]:
+            break
+        document = client.get(f"/api/search?q=oil&limit=100&cursor={document['next']}").get_json()
+    app.extensions["morgue_engine"].close()
+    assert len(ids) == len(set(ids)) == document["total"] > 1000

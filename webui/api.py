@@ -9,6 +9,8 @@ asked: ``collapse=copies|stories``), ``/api/stories/<id>`` what ``morgue story -
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, jsonify, request
 
 from search.attention import attention
@@ -16,11 +18,13 @@ from search.concordance import page
 from search.coverage import NO_GROUPS, article_groups, groups_ready, story_by_id
 from search.errors import InvalidRequestError, QuerySyntaxError
 from search.intervals import AUTO, INTERVALS
+from search.paging import MAX_PINNED, hits_at, pinned_order
 from search.searching import parse_day, run_search
 from search.serialize import (
     article_to_dict,
     attention_to_dict,
     brief,
+    hit_to_dict,
     line_to_dict,
     results_to_dict,
     story_to_dict,
@@ -36,23 +40,50 @@ from webui.attention_views import (
     kwic_request,
     terms_size,
 )
+from webui.cursors import CursorError, parse, token
 from webui.errors import json_error
 from webui.params import request_from_args
-from webui.state import engine, settings
+from webui.state import cursors, engine, settings
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 @bp.get("/search")
 def search():
+    """One page, and ``next``: a cursor to the page after it (``&cursor=`` on the next request)
+    that pages through every match exactly once, whatever is committed meanwhile."""
+    cursor = request.args.get("cursor")
     try:
-        search_request = request_from_args(request.args, settings().page_size, collapse="none")
+        args = request.args.copy()
+        args.pop("cursor", None)
+        search_request = request_from_args(args, settings().page_size, collapse="none")
+        if cursor:
+            key, offset = parse(cursor)
+            search_request = replace(search_request, page=1)
+            order = cursors().order(key, search_request)
         results = run_search(engine(), search_request)
     except QuerySyntaxError as exc:
         return json_error(400, "bad_query", str(exc))
-    except InvalidRequestError as exc:
+    except (InvalidRequestError, CursorError) as exc:
         return json_error(400, "bad_request", str(exc))
-    return jsonify(results_to_dict(results))
+    document = results_to_dict(results)
+    document["next"] = None
+    if search_request.collapse != "none" or not 0 < results.total <= MAX_PINNED:
+        if cursor:
+            return json_error(400, "bad_request", "a cursor pages articles: use collapse=none")
+        return jsonify(document)
+    size = search_request.page_size
+    if not cursor:
+        offset = (search_request.page - 1) * size
+        if offset + size >= results.total:
+            return jsonify(document)  # one page holds the rest: nothing to pin
+        order = pinned_order(engine(), search_request)
+        key = cursors().pin(replace(search_request, page=1), order)
+    page = order[offset : offset + size]
+    document["hits"] = [hit_to_dict(h) for h in hits_at(engine(), search_request, page)]
+    if offset + size < len(order):
+        document["next"] = token(key, offset + size)
+    return jsonify(document)
 
 
 @bp.get("/articles/<path:article_id>")

@@ -19,7 +19,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from search.config import Settings, load_settings
 from webui import api, attention_views, errors, filters, saved_views, views
-from webui.state import ENGINE_KEY, EngineHolder, close_store
+from webui.cursors import Cursors
+from webui.state import CURSORS_KEY, ENGINE_KEY, EngineHolder, close_store
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -82,6 +83,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     app.extensions[ENGINE_KEY] = EngineHolder(app.config["MORGUE_SETTINGS"].index_dir)
+    app.extensions[CURSORS_KEY] = Cursors()
 
     CSRFProtect(app)
     app.register_blueprint(views.bp)

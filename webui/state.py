@@ -15,6 +15,7 @@ from search.saved import SavedStore
 from search.types import Engine
 
 ENGINE_KEY = "morgue_engine"
+CURSORS_KEY = "morgue_cursors"
 
 
 class EngineHolder:
@@ -41,6 +42,11 @@ class EngineHolder:
 def engine() -> Engine:
     """The engine of the current app (raises IndexNotFoundError while there is no index)."""
     return current_app.extensions[ENGINE_KEY].get()
+
+
+def cursors():
+    """The app's pinned orders for deep paging (``webui.cursors``)."""
+    return current_app.extensions[CURSORS_KEY]
 
 
 def settings() -> Settings:

@@ -335,6 +335,23 @@ class TantivyEngine(Engine):
             return {}
         return {i: h for i, h, _ in self._keys(searcher, self._query(searcher, query, request))}
 
+    def ranked_ids(self, query: Node, request: SearchRequest) -> list[tuple[str, float | None]]:
+        """The ranked addresses joined to the ``keys`` column by address: no stored reads."""
+        searcher = self._searcher()
+        if not searcher.num_docs:
+            return []
+        tquery = self._query(searcher, query, request)
+        total = searcher.search(tquery, 1).count
+        if not total:
+            return []
+        keyed = searcher.search(tquery, total, count=False, order_by_field="keys")
+        id_at = {(a.segment_ord, a.doc): split_keys(v)[0] for v, a in keyed.hits}
+        ranked = self._ranked(searcher, tquery, request.sort, total, 0)
+        order = [(key, id_at[(a.segment_ord, a.doc)]) for key, a in ranked.hits]
+        if request.sort == "relevance":
+            return [(i, float(score)) for score, i in sorted(order, key=lambda o: (-o[0], o[1]))]
+        return [(i, None) for _, i in sorted(order, key=lambda o: (o[0], o[1]))]
+
     def iter_hits(self, query: Node, request: SearchRequest) -> Iterator[MatchedArticle]:
         searcher = self._searcher()
         if not searcher.num_docs:

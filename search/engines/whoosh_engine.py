@@ -4,9 +4,8 @@ Whoosh specifics live in this package and nowhere else (the schema in ``whoosh_s
 translation and ranking in ``whoosh_query``, fast match counting in ``whoosh_docsets``, the writer
 in ``whoosh_writer``). Choices measured on this machine (see ARCHITECTURE.md):
 
-* One searcher per thread, refreshed on use: opening one per query costs ~5x more, and Whoosh
-  searchers are not safe to share between threads.
-* An open engine follows ``reindex --rebuild`` (a new ``morgue.json``) by reopening the index.
+* One searcher per thread, refreshed on use (opening one per query costs ~5x more; Whoosh
+  searchers are not safe to share between threads); a rebuild is followed by reopening.
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ from search.engines.whoosh_schema import (
     ColumnDamageError,
     _Columns,
     build_schema,
+    lexicon,
     stored_article,
 )
 from search.engines.whoosh_storage import DurableFileStorage, create_index, open_index
@@ -194,7 +194,7 @@ class WhooshEngine(Engine):
 
     def terms_with_prefix(self, field: str | None, prefix: str) -> Iterator[str]:
         reader = self._searcher().reader()
-        lexicons = [_lexicon(reader, f, prefix) for f in TERM_FIELDS[field]]
+        lexicons = [lexicon(reader, f, prefix) for f in TERM_FIELDS[field]]
         last = None
         for term in heapq.merge(*lexicons):
             if term != last:
@@ -202,8 +202,7 @@ class WhooshEngine(Engine):
             last = term
 
     def doc_frequency(self, field: str, term: str) -> int:
-        (whoosh_field,) = TERM_FIELDS[field]
-        return self._searcher().reader().doc_frequency(whoosh_field, term)
+        return self.doc_frequencies(field, [term])[0]
 
     def doc_frequencies(self, field: str, terms: list[str]) -> list[int]:
         (whoosh_field,) = TERM_FIELDS[field]
@@ -376,13 +375,23 @@ class WhooshEngine(Engine):
         ids, hashes = columns.ids, columns.hashes
         return {ids[n]: hashes[n] for n in docnums}
 
+    def ranked_ids(self, query: Node, request: SearchRequest) -> list[tuple[str, float | None]]:
+        searcher, docnums, filtered = self._matching(query, request)
+        if not docnums:
+            return []
+        ids = self._columns_for(searcher.reader()).ids
+        sortedby = sort_keys(request.sort)  # by date, then id
+        only = docnums if filtered else None
+        collector = searcher.collector(limit=None, sortedby=sortedby, filter=only)
+        searcher.search_with_collector(translate(query), collector)
+        found = collector.results()
+        if sortedby is not None:
+            return [(ids[found.docnum(i)], None) for i in range(found.scored_length())]
+        count = found.scored_length()
+        ranked = sorted((-float(found.score(i)), ids[found.docnum(i)]) for i in range(count))
+        return [(i, -score) for score, i in ranked]
+
     def iter_hits(self, query: Node, request: SearchRequest) -> Iterator[MatchedArticle]:
         searcher, docnums, filtered = self._matching(query, request)
         if docnums:
             yield from self._ranked(searcher, query, docnums, filtered, None, request.sort)
-
-
-def _lexicon(reader, field: str, prefix: str) -> Iterator[str]:
-    candidates = reader.expand_prefix(field, prefix) if prefix else reader.lexicon(field)
-    for raw in candidates:
-        yield raw.decode("utf-8") if isinstance(raw, bytes) else raw

@@ -174,3 +174,10 @@ class _Columns:
                     by_day = found.source_day_counts.setdefault(self.source_names[code], {})
                     by_day[EPOCH + timedelta(days=day)] = n
         return found
+
+
+def lexicon(reader, field: str, prefix: str):
+    """The terms of a Whoosh field starting with ``prefix``, as text."""
+    candidates = reader.expand_prefix(field, prefix) if prefix else reader.lexicon(field)
+    for raw in candidates:
+        yield raw.decode("utf-8") if isinstance(raw, bytes) else raw
