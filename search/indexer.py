@@ -122,24 +122,25 @@ def document_chars(document: IndexDocument) -> int:
     return text + len(document.title_terms) + len(document.body_terms)
 
 
-def document_for(article: Article, raw_digest: str | None = None) -> IndexDocument:
-    """The article with its index terms: the analysis every engine receives, done here once."""
-    return analysed(article, raw_digest)[0]
-
-
-def analysed(article: Article, raw_digest: str | None = None) -> tuple[IndexDocument, list[str]]:
-    """``document_for`` and the article's written tokens (title and body), split once for both
-    the index terms and the vocabulary."""
-    title, body = tokens(article.title), tokens(article.body)
-    document = IndexDocument(
+def document_for(article: Article, raw_digest: str | None = None, written=None) -> IndexDocument:
+    """The article with its index terms: the analysis every engine receives, done here once.
+    ``written`` is given each text's tokens as written (the vocabulary), split only once; a
+    giant text's tokens are let go before the next is split."""
+    terms = []
+    for text in (article.title, article.body):
+        split = tokens(text)
+        if written is not None:
+            written(split)
+        terms.append(terms_of(split))
+        del split
+    return IndexDocument(
         article=article,
-        title_terms=terms_of(title),
-        body_terms=terms_of(body),
+        title_terms=terms[0],
+        body_terms=terms[1],
         author_terms=index_names(article.author) if article.author else "",
         place_terms=index_names(article.place) if article.place else "",
         raw_digest=raw_digest,
     )
-    return document, title + body
 
 
 def update_index(
@@ -329,8 +330,7 @@ class _Run:
             return
         if self.writer is None:
             self.writer = self.engine.writer(bulk=self.bulk)
-        document, written = analysed(article, record.digest)
-        self.words.stage(written)
+        document = document_for(article, record.digest, self.words.stage)
         if old_hash is None:
             self.writer.add(document)
             report.added += 1

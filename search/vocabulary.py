@@ -30,6 +30,7 @@ from search.types import Engine
 FILE_NAME = "words.sqlite"
 _LETTER = re.compile(r"[^\W\d_]")
 MAX_FORM_CHARS = 40
+MAX_TOKENS = 50_000
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS form (
     form TEXT PRIMARY KEY,   -- as written, lower case, accents folded: "reagan"
@@ -62,14 +63,16 @@ class VocabularyBuilder:
         if count or not stored:
             return
         for number, article in enumerate(engine.iter_articles(), 1):
-            self.stage(tokens(article.title) + tokens(article.body))
+            self.stage(tokens(article.title))
+            self.stage(tokens(article.body))
             if number % 5_000 == 0:
                 self.commit()
         self.commit()
 
     def stage(self, written: list[str]) -> None:
-        """One article's tokens as written (each counted once per article)."""
-        self.pending.update(set(written))
+        """One text's tokens as written (each counted once per text; a giant text's first
+        ``MAX_TOKENS`` only: a news article is a few thousand, and memory stays flat)."""
+        self.pending.update(set(written[:MAX_TOKENS]))
 
     def commit(self) -> None:
         """Folds the batch's tokens into forms (one Python step per distinct token of the
