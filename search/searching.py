@@ -35,7 +35,7 @@ from search.highlight import find_matches, make_snippet
 from search.phrases import check_phrases
 from search.query.dates import BadDate, date_bound
 from search.query.modes import build_query, mode_used, words_query
-from search.query.tree import And, DateRange, MatchNone, Node, Or, Term, positive_leaves
+from search.query.tree import And, DateRange, MatchAll, MatchNone, Node, Or, Term, positive_leaves
 from search.query.wildcards import WildcardExpander
 from search.spelling import other_spellings, suggest, variant_forms, written_terms
 from search.types import (
@@ -290,6 +290,11 @@ def request_warnings(engine: Engine, prepared: Prepared) -> list[str]:
     query of stop words only, a source no article has."""
     request = prepared.request
     warnings = []
+    if request.query.strip() and isinstance(prepared.parsed, MatchAll) and "*" not in request.query:
+        warnings.append(
+            f"{request.query!r} has no word that can be searched (too common, such as the or of),"
+            " so every article is shown; add a word that says what you look for"
+        )
     if request.query.strip() and isinstance(prepared.parsed, MatchNone):
         warnings.append(
             f"every word of {request.query!r} is too common to be indexed (such as the, of, "

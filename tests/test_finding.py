@@ -130,3 +130,11 @@ def test_every_hit_streams_as_json_lines_exactly_once(capsys, slice_index, slice
     assert len(ids) == len(set(ids)) == run_search(slice_engine, SearchRequest(query="oil")).total
     status = run(build_cli(), ["search", "oil", "--all", "--export", "x.csv"])
     assert status == 2
+
+
+def test_only_excluded_stop_words_say_every_article_is_shown(slice_engine):
+    found = run_search(slice_engine, SearchRequest(query="the -of"))
+    assert found.total == slice_engine.stats().articles
+    assert any("no word that can be searched" in w for w in found.warnings)
+    browse = run_search(slice_engine, SearchRequest(query="*"))
+    assert not any("no word" in w for w in browse.warnings)
