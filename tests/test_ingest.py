@@ -195,7 +195,7 @@ def test_a_page_whose_whole_text_looks_like_a_file_name_is_read_without_a_warnin
 @pytest.mark.parametrize(
     ("name", "content", "fmt"),
     [
-        ("x.jsonl.gz", gzip.compress(b'{"a": 1}\n'), "jsonl"),
+        ("x.jsonl.gz", gzip.compress(b'{"a": 1}\n', mtime=0), "jsonl"),
         ("noext", b" date 2025-01-01 text", "text"),
         ("noext2", b'{"title": "x"}', "jsonl"),
         ("feed", RSS.encode(), "feed"),
