@@ -76,7 +76,11 @@ def surface(engine: Engine, term: str) -> str:
 
 
 def _count(engine: Engine, term: str) -> int:
-    return engine.counts(Term(None, term), SearchRequest()).total
+    """Articles holding ``term`` in title or body, at most (the two document frequencies
+    added): asked of every word of every search, so read from the term dictionary, never by
+    matching (which took 14 ms for "said" on Whoosh). Zero is exact; a rare count errs high,
+    so a word is left alone rather than corrected."""
+    return engine.doc_frequency("title", term) + engine.doc_frequency("body", term)
 
 
 def _text_terms(query: Node) -> list[str]:

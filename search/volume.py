@@ -147,7 +147,9 @@ def volume(
     """Articles per source per bucket, busiest source first, with the possible gaps, between
     two days (the gaps are judged on the whole history, so the first days keep their norm)."""
     warnings = unknown_sources(engine, sources) if sources else []
-    per_source = source_days(engine, sources)
+    counted = engine.counts(MatchAll(), SearchRequest(sources=sources), per_source=True)
+    per_source = counted.source_day_counts
+    undated = counted.total - sum(counted.day_counts.values())  # one count for all three
     gaps = find_gaps(per_source)
     if date_from or date_to:
         low, high = date_from or date.min, date_to or date.max
@@ -157,9 +159,6 @@ def volume(
         per_source = {s: days for s, days in per_source.items() if days}
         gaps = [g for g in gaps if g.start <= high and g.end >= low]
     dated = [d for days in per_source.values() for d in days]
-    undated = engine.counts(MatchAll(), SearchRequest(sources=sources)).total - sum(
-        sum(days.values()) for days in source_days(engine, sources).values()
-    )
     if not dated:
         empty = Volume(interval if interval != AUTO else "day", [], undated=undated)
         empty.warnings = warnings

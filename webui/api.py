@@ -14,7 +14,6 @@ from dataclasses import replace
 from flask import Blueprint, jsonify, request
 
 from search.attention import attention
-from search.concordance import page
 from search.coverage import NO_GROUPS, article_groups, groups_ready, story_by_id
 from search.errors import InvalidRequestError, QuerySyntaxError
 from search.intervals import AUTO, INTERVALS
@@ -33,13 +32,7 @@ from search.serialize import (
 )
 from search.significant import significant_terms
 from search.volume import gaps_between, volume
-from webui.attention_views import (
-    KWIC_PAGE,
-    attention_request,
-    kwic_options,
-    kwic_request,
-    terms_size,
-)
+from webui.attention_views import attention_request, kwic_page, read_kwic, terms_size
 from webui.cursors import CursorError, parse, token
 from webui.errors import json_error
 from webui.params import request_from_args
@@ -143,16 +136,8 @@ def terms_api():
 def kwic_api():
     """One page of concordance lines (``order`` article|left|right, ``page``, ``width``)."""
     try:
-        order, width, number = kwic_options(request.args)
-        search_request = kwic_request(request.args)
-        found = page(
-            engine(),
-            search_request,
-            order=order,
-            first=(number - 1) * KWIC_PAGE,
-            count=KWIC_PAGE,
-            width=width,
-        )
+        search_request, order, width, number = read_kwic(request.args)
+        found = kwic_page(search_request, order, width, number)
     except (QuerySyntaxError, InvalidRequestError) as exc:
         return _bad(exc)
     return jsonify(

@@ -225,6 +225,17 @@ def kwic_request(args: MultiDict) -> SearchRequest:
     return replace(request_from_args(own, settings().page_size, collapse="none"), sort=sort)
 
 
+def read_kwic(args: MultiDict) -> tuple[SearchRequest, str, int, int]:
+    """A concordance page's search, order, context width and page number, from the URL."""
+    order, width, number = kwic_options(args)
+    return kwic_request(args), order, width, number
+
+
+def kwic_page(search_request: SearchRequest, order: str, width: int, number: int):
+    first = (number - 1) * KWIC_PAGE
+    return page(engine(), search_request, order=order, first=first, count=KWIC_PAGE, width=width)
+
+
 @bp.get("/kwic")
 def kwic():
     search_request = SearchRequest(query=request.args.get("q", "")[:MAX_QUERY_CHARS])
@@ -232,17 +243,9 @@ def kwic():
     found = error = None
     status = 200
     try:
-        order, width, number = kwic_options(request.args)
-        search_request = kwic_request(request.args)
+        search_request, order, width, number = read_kwic(request.args)
         if search_request.query.strip():
-            found = page(
-                engine(),
-                search_request,
-                order=order,
-                first=(number - 1) * KWIC_PAGE,
-                count=KWIC_PAGE,
-                width=width,
-            )
+            found = kwic_page(search_request, order, width, number)
     except (QuerySyntaxError, InvalidRequestError) as exc:
         error, status = str(exc), 400
     pages = max(1, -(-found.total // KWIC_PAGE)) if found else 1
