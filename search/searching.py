@@ -211,7 +211,8 @@ def spelled(engine: Engine, prepared: Prepared, results: SearchResults) -> None:
     def count(request: SearchRequest) -> int:
         return engine.counts(prepare(engine, request).query, request).total
 
-    known = [f.value for f in engine.stats().sources]
+    query = prepared.request.query  # the outlets are read only when one may need fixing
+    known = [f.value for f in engine.stats().sources] if "source:" in query.casefold() else []
     found = suggest(engine, prepared.request, prepared.parsed, known, count, results.total)
     if found is not None:
         results.suggestion = (found.query, found.total, found.unfiltered)
@@ -237,9 +238,8 @@ def without_clauses(query: Node) -> Node | None:
 
 
 def explain_empty(engine: Engine, prepared: Prepared, results: SearchResults) -> None:
-    """Why nothing matched, when the reader can do something about it: the filters (how many
-    match without each of them) and field values no article has (``author:``, ``place:``,
-    ``source:`` in the query)."""
+    """Why nothing matched: how many match without each filter, and the ``author:``, ``place:``
+    or ``source:`` values of the query that no article has."""
     request, query = prepared.request, prepared.query
     if request.sources or request.date_from or request.date_to:
         bare = replace(request, sources=(), date_from=None, date_to=None)

@@ -10,6 +10,7 @@ in ``whoosh_writer``). Choices measured on this machine (see ARCHITECTURE.md):
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import struct
 import threading
@@ -248,7 +249,7 @@ class WhooshEngine(Engine):
         stats.first_date = EPOCH + timedelta(days=days[0]) if days else None
         stats.last_date = EPOCH + timedelta(days=days[-1]) if days else None
         toc = self.path / f"_MAIN_{latest}.toc"
-        if toc.exists():
+        with contextlib.suppress(OSError):  # a commit may replace the toc as we look
             stats.last_indexed = datetime.fromtimestamp(toc.stat().st_mtime, tz=timezone.utc)
         return stats
 
