@@ -24,7 +24,7 @@ from search.errors import IndexNotFoundError, SchemaMismatchError
 from search.types import Engine
 
 # The stored layout both engines share (pre-analysed terms, stored fields); bump on a change.
-LAYOUT_VERSION = "schema3"
+LAYOUT_VERSION = "schema4"  # 4: metadata fields, facets and extra fields
 SCHEMA_VERSION = f"{ANALYZER_VERSION}+{LAYOUT_VERSION}"
 
 __all__ = [

@@ -25,8 +25,12 @@ def content_hash(
     url: str | None,
     author: str | None,
     place: str | None,
+    metadata: tuple = (),
+    extra: tuple = (),
 ) -> str:
-    """Hash of every field a reader can see, as sorted-key JSON so field order never matters."""
+    """Hash of every field a reader can see, as sorted-key JSON so field order never matters.
+    Metadata joins the hash only when there is some, so an article without any keeps the hash
+    it had before metadata was read."""
     payload = {
         "title": title,
         "body": body,
@@ -36,6 +40,10 @@ def content_hash(
         "author": author,
         "place": place,
     }
+    if metadata:
+        payload["metadata"] = [list(pair) for pair in metadata]
+    if extra:
+        payload["extra"] = [list(pair) for pair in extra]
     return _digest(json.dumps(payload, sort_keys=True, ensure_ascii=False))[:32]
 
 

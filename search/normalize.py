@@ -14,13 +14,15 @@ from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from search.identity import content_hash, derived_id
+from search.metadata import extra_of, metadata_of
 from search.timestamps import parse_date
 from search.types import Article
 
 UNKNOWN_SOURCE = "unknown"
 # Bump when a change here would turn the same raw record into a different Article: reindexing then
 # parses every record again instead of skipping the ones whose raw bytes it has seen.
-NORMALIZER_VERSION = "2"  # 2: a day-only date takes the time of day another field gives
+# 2: a day-only date takes the time of day another field gives; 3: metadata and extra fields
+NORMALIZER_VERSION = "3"
 TITLE_MAX_CHARS = 140
 # Longer texts are cut (with a warning): no news article is a million words, and one giant record
 # must not take a reindex's memory with it (a 50 MB record is read, cut, and indexed at 2 MB).
@@ -37,6 +39,8 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "author": ("author", "authors", "byline"),
     "place": ("place", "dateline", "location"),
 }
+
+_KNOWN_KEYS = {key for keys in FIELD_ALIASES.values() for key in keys}
 
 # Canonical spellings of outlets that appear under several names.
 _OUTLET_ALIASES = {
@@ -336,7 +340,11 @@ def build_article(fields: dict, default_source: str | None = None) -> Normalized
     title = title or title_from_text(body[dateline.end :])
     url = canonical_url(str(pick(fields, "url") or "")) if pick(fields, "url") else None
     article_id = given_id or url or derived_id(source, published, body, title)
+    metadata, read = metadata_of(fields)
+    extra = extra_of(fields, _KNOWN_KEYS | read)
     digest = content_hash(
+        metadata=metadata,
+        extra=extra,
         title=title,
         body=body,
         source=source,
@@ -355,5 +363,7 @@ def build_article(fields: dict, default_source: str | None = None) -> Normalized
         author=author or None,
         place=place or None,
         content_hash=digest,
+        metadata=metadata,
+        extra=extra,
     )
     return Normalized(article, warnings, named_by_url=not given_id and url is not None)

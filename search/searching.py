@@ -18,7 +18,6 @@ run records); ``more_like`` and ``highlight_article`` serve the article page.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -29,7 +28,13 @@ from math import log
 from search.analysis import analyze_terms
 from search.collapse import COUNT_LIMIT, annotate, chunked, collapsed, match_groups
 from search.errors import InvalidRequestError, QuerySyntaxError
-from search.facets import date_histogram, source_facets
+from search.facets import (
+    date_histogram,
+    field_facets,
+    missing_value_warning,
+    source_facets,
+    unknown_sources,
+)
 from search.groups.views import open_groups
 from search.highlight import find_matches, make_snippet
 from search.phrases import check_phrases
@@ -40,6 +45,7 @@ from search.query.wildcards import WildcardExpander
 from search.spelling import other_spellings, suggest, variant_forms, written_terms
 from search.types import (
     COLLAPSES,
+    FACET_FIELDS,
     MAX_PAGE,
     MAX_PAGE_SIZE,
     MAX_QUERY_CHARS,
@@ -169,6 +175,7 @@ def run_search(engine: Engine, request: SearchRequest) -> SearchResults:
         sort=request.sort,
         hits=hits,
         source_facets=source_facets(found.source_counts),
+        field_facets=field_facets(found.field_counts),
         date_facets=buckets,
         date_granularity=granularity,
         collapse=request.collapse if grouped else "none",
@@ -254,19 +261,11 @@ def explain_empty(engine: Engine, prepared: Prepared, results: SearchResults) ->
     words = without_clauses(query)
     if words is not None and (count := engine.counts(words, request).total):
         results.without_filters["clauses"] = count  # source: and date: written in the query
-    known = None
     for leaf in positive_leaves(query):
-        if not isinstance(leaf, Term) or leaf.field not in ("source", "author", "place"):
+        if not isinstance(leaf, Term) or leaf.field not in ("source", *FACET_FIELDS):
             continue
-        if engine.counts(leaf, SearchRequest()).total:
-            continue
-        if leaf.field == "source":
-            known = known or {f.value.casefold(): f.value for f in engine.stats().sources}
-            close = difflib.get_close_matches(leaf.text, list(known), n=1, cutoff=0.6)
-            hint = f"; did you mean source:{known[close[0]]}?" if close else ""
-        else:
-            hint = ""
-        results.warnings.append(f"no article has {leaf.field} {leaf.text!r}{hint}")
+        if not engine.counts(leaf, SearchRequest()).total:
+            results.warnings.append(missing_value_warning(engine, leaf.field, leaf.text))
 
 
 def warnings_for(
@@ -345,22 +344,9 @@ def to_hit(article: Article, score: float | None, prepared: Prepared) -> Hit:
         score=round(score, 4) if score is not None else None,
         snippet=make_snippet(article.body, prepared.query, prepared.request.snippet_chars),
         content_hash=article.content_hash,
+        metadata=article.metadata,
         title_spans=tuple(find_matches(article.title, prepared.query, "title")),
     )
-
-
-def unknown_sources(engine: Engine, sources: tuple[str, ...]) -> list[str]:
-    """A warning for each filter value no article has ("Reutres"), with the closest outlet the
-    archive does have: an unknown source is allowed, but silence would look like no coverage."""
-    known = {f.value.casefold(): f.value for f in engine.stats().sources}
-    warnings = []
-    for source in sources:
-        if source.casefold() in known:
-            continue
-        close = difflib.get_close_matches(source.casefold(), list(known), n=1, cutoff=0.6)
-        hint = f"; did you mean {known[close[0]]}?" if close else ""
-        warnings.append(f"no articles from source {source}{hint}")
-    return warnings
 
 
 # ---------------------------------------------------------------------------------------- article

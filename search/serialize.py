@@ -8,7 +8,7 @@ from search.attention import Attention
 from search.concordance import Line
 from search.coverage import Story
 from search.significant import SignificantTerms
-from search.types import Article, Hit, SearchResults
+from search.types import FACET_FIELDS, Article, Hit, SearchResults
 from search.volume import Gap, Volume
 
 
@@ -20,6 +20,8 @@ def hit_to_dict(hit: Hit) -> dict:
         "date": hit.date,
         "url": hit.url,
         "author": hit.author,
+        "place": hit.place,
+        "fields": fields_to_dict(hit.metadata),
         "score": hit.score,
         "snippet": hit.snippet.text,
         "snippet_spans": [list(span) for span in hit.snippet.spans],
@@ -49,6 +51,12 @@ def results_to_dict(results: SearchResults) -> dict:
                 {"value": f.value, "count": f.count} for f in results.source_story_facets
             ],
             "date": [{"bucket": b.bucket, "count": b.count} for b in results.date_facets],
+            **{
+                name: [
+                    {"value": f.value, "count": f.count} for f in results.field_facets.get(name, [])
+                ]
+                for name in FACET_FIELDS
+            },
         },
         "warnings": list(results.warnings),
         "mode_used": results.mode_used,
@@ -71,8 +79,19 @@ def article_to_dict(article: Article) -> dict:
         "author": article.author,
         "place": article.place,
         "content_hash": article.content_hash,
+        "fields": fields_to_dict(article.metadata),
+        "extra": dict(article.extra),
         "body": article.body,
     }
+
+
+def fields_to_dict(metadata: tuple[tuple[str, str], ...]) -> dict[str, list[str]]:
+    """An article's metadata as ``{"section": ["Politics"], "tags": ["oil", "Iran"]}``: lists
+    for every field, since any may hold several values."""
+    found: dict[str, list[str]] = {}
+    for name, value in metadata:
+        found.setdefault(name, []).append(value)
+    return found
 
 
 BRIEF_FIELDS = ("id", "source", "date", "published", "title", "author", "url")

@@ -27,6 +27,16 @@ MAX_PAGE = 10_000
 MAX_QUERY_CHARS = 2000
 MAX_SOURCES = 20
 MAX_SOURCE_CHARS = 200
+# Metadata an input may carry beyond the article's own fields, each searched as exact values
+# (``section:politics``) and counted as a facet; with author and place, the faceted fields.
+METADATA_FIELDS = ("section", "language", "tags", "publisher")
+FACET_FIELDS = ("author", "place", *METADATA_FIELDS)
+
+
+def value_key(value: str) -> str:
+    """How an exact value is matched: any case, any spacing, quotes aside (a query's quotes
+    delimit a value, so a value's own cannot be typed). Engines index it, the parser asks it."""
+    return " ".join(value.replace('"', " ").split()).casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +53,14 @@ class Article:
     author: str | None = None
     place: str | None = None
     content_hash: str = ""
+    # (field, value) pairs of ``METADATA_FIELDS``, a field possibly repeated (tags), and any
+    # other field the input carried, kept as text to be shown; in the input's order.
+    metadata: tuple[tuple[str, str], ...] = ()
+    extra: tuple[tuple[str, str], ...] = ()
+
+    def values(self, name: str) -> list[str]:
+        """The values of one metadata field, in the order the input gave them."""
+        return [value for field_name, value in self.metadata if field_name == name]
 
     @property
     def date_text(self) -> str | None:
@@ -132,6 +150,7 @@ class Hit:
     score: float | None  # None when sorted by date
     snippet: Snippet
     content_hash: str = ""
+    metadata: tuple[tuple[str, str], ...] = ()  # the article's section, tags... (``Article``)
     title_spans: tuple[tuple[int, int], ...] = ()  # matches in the title, for front ends
     # Its groups, each named by its first article's id (None: the index has no groups yet),
     # and how many articles each holds in the archive.
@@ -191,6 +210,8 @@ class SearchResults:
     copy_groups: int | None = None
     stories: int | None = None
     source_story_facets: list[FacetCount] = field(default_factory=list)
+    # Per faceted field (author, place, section...): its top values among the matches.
+    field_facets: dict[str, list[FacetCount]] = field(default_factory=dict)
 
     @property
     def listed(self) -> int:
@@ -219,6 +240,8 @@ class IndexStats:
     schema_version: str
     last_indexed: datetime | None = None
     generation: int = 0  # increases with every commit: tells two index states apart
+    # Articles per value of each faceted field over the whole archive, as written.
+    field_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------- seam
@@ -240,6 +263,8 @@ class EngineResults:
     day_counts: dict[date, int] = field(default_factory=dict)
     # Matches per source per day: asked only by ``Engine.counts(..., per_source=True)``.
     source_day_counts: dict[str, dict[date, int]] = field(default_factory=dict)
+    # Matches per value of each faceted field, as written (two spellings of one value apart).
+    field_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 class EngineWriter(ABC):

@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from statistics import median
 
 from search.errors import InvalidRequestError
+from search.facets import unknown_sources
 from search.intervals import (
     AUTO,
     auto_interval,
@@ -33,7 +34,6 @@ from search.intervals import (
     fold,
 )
 from search.query.tree import MatchAll
-from search.searching import unknown_sources
 from search.types import Engine, SearchRequest
 
 NORM_DAYS = 28

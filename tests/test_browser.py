@@ -73,14 +73,20 @@ def test_search_facet_article_and_back(server, page):
     marks = [m.lower() for m in page.locator(".snippet mark").all_inner_texts()]
     assert "irs" in marks
     assert "agents" in marks
-    facets = dict(
-        zip(
-            page.locator(".facet-value").all_inner_texts(),
-            page.locator(".facet-count").all_inner_texts(),
-            strict=False,
+
+    def facet(name: str) -> dict[str, str]:
+        section = page.locator(f"section[aria-labelledby=facet-{name}]")
+        return dict(
+            zip(
+                section.locator(".facet-value").all_inner_texts(),
+                section.locator(".facet-count").all_inner_texts(),
+                strict=True,
+            )
         )
-    )
-    assert facets == {"Fox News": "1", "Reuters": "1"}
+
+    assert facet("sources") == {"Fox News": "1", "Reuters": "1"}
+    assert facet("author") == {"Ted Hesson": "1"}  # the Reuters seed's byline
+    assert facet("place") == {"Washington": "1"}
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "results.png"), full_page=True)
 

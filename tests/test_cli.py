@@ -65,7 +65,8 @@ def test_reindex_summary_and_json_search_on_seeds(morgue, tmp_path, seeds_copy):
     assert (first["copies"], second["copies"]) == (1, 1)
     for hit in document["hits"]:
         assert set(hit) == {
-            *("id", "title", "source", "date", "url", "author", "score", "snippet"),
+            *("id", "title", "source", "date", "url", "author", "place", "fields", "score"),
+            "snippet",
             *("snippet_spans", "title_spans", "copy_group", "copies", "story", "story_size"),
             *("collapsed", "collapsed_outlets"),
         }

@@ -87,6 +87,7 @@ def test_the_same_articles_match_with_the_same_counts(engines, text, filtered):
     a, b = run_search(whoosh, request), run_search(tantivy, request)
     assert a.total == b.total == len(expected)
     assert a.source_facets == b.source_facets
+    assert a.field_facets == b.field_facets  # places and bylines of the slice
     assert (a.date_granularity, a.date_facets) == (b.date_granularity, b.date_facets)
     assert {h.id for h in a.hits} <= set(expected)
     assert {h.id for h in b.hits} <= set(expected)
@@ -127,6 +128,8 @@ def test_stats_and_stored_state_agree(engines):
         b.last_date,
         b.undated,
     )
+    assert a.field_counts == b.field_counts
+    assert a.field_counts["place"]
     assert whoosh.stored_hashes() == tantivy.stored_hashes()
     assert whoosh.stored_digests() == tantivy.stored_digests()
     some = next(iter(whoosh.stored_hashes()))
@@ -149,6 +152,8 @@ CORPUS_QUERIES = [
     "date:[1987-03-01 TO 1987-03-15] AND wheat",
     "source:reuters AND deficit",
     "yen NOT dollar",
+    "tags:crude",
+    "tags:crude AND NOT place:london",
 ]
 
 
@@ -175,3 +180,20 @@ def test_the_engines_agree_on_all_of_reuters(corpus_engines, text):
     assert match_keys(whoosh, request) == match_keys(tantivy, request)
     a, b = run_search(whoosh, request), run_search(tantivy, request)
     assert (a.total, a.source_facets, a.date_facets) == (b.total, b.source_facets, b.date_facets)
+    assert a.field_facets == b.field_facets
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+def test_reuters_topics_are_tags_counted_alike_and_found_by_their_facet(corpus_engines):
+    """Reuters-21578's ``topics`` are its tags: every engine counts them alike over the whole
+    archive, and each of the top tags' counts is what ``tags:VALUE`` finds."""
+    whoosh, tantivy = corpus_engines
+    assert whoosh.stats().field_counts == tantivy.stats().field_counts
+    everything = run_search(whoosh, SearchRequest(query="*"))
+    tags = everything.field_facets["tags"]
+    assert [t.value for t in tags[:3]] == ["earn", "acq", "money-fx"]
+    for engine in corpus_engines:
+        for tag in tags[:10]:
+            found = run_search(engine, SearchRequest(query=f'tags:"{tag.value}"'))
+            assert found.total == tag.count, (engine.name, tag)

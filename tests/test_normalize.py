@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from search.identity import content_hash
 from search.ingest import InputFile, read_records
 from search.normalize import (
     build_article,
@@ -203,3 +204,49 @@ def test_nothing_to_index_is_an_error_but_an_empty_record_with_an_id_is_kept():
 def test_a_leading_by_belongs_to_the_byline_not_the_name(author, expected):
     built = build_article({"id": "a", "title": "T", "body": "Text.", "author": author})
     assert built.article.author == expected
+
+
+@pytest.mark.parametrize(
+    ("fields", "metadata", "extra"),
+    [
+        (  # the first alias that holds a section wins; the other stays a field of its own
+            {"section": "Politics", "desk": "National", "title": "t"},
+            (("section", "Politics"),),
+            (("desk", "National"),),
+        ),
+        (  # tags gather every alias, split one text, keep the first spelling of a repeat
+            {"tags": ["Oil", "Iran"], "keywords": "oil; energy | gas", "title": "t"},
+            (("tags", "Oil"), ("tags", "Iran"), ("tags", "energy"), ("tags", "gas")),
+            (),
+        ),
+        (  # a feed's categories are dicts with a term; a section is never split at commas
+            {"categories": [{"term": "Courts"}, {"label": "Law"}], "category": "U.S., World"},
+            (("section", "U.S., World"), ("tags", "Courts"), ("tags", "Law")),
+            (),
+        ),
+        (  # empty values are no value; nested ones are kept as compact JSON; notes are not
+            {"lang": "", "language": "de", "n": 0, "x": None, "deep": {"a": [1]}, "_note": "y"},
+            (("language", "de"),),
+            (("n", "0"), ("deep", '{"a":[1]}')),
+        ),
+    ],
+)
+def test_metadata_and_extra_fields(fields, metadata, extra):
+    article = build_article({"title": "t", "body": "Some text.", **fields}).article
+    assert article.metadata == metadata
+    assert article.extra == extra
+
+
+def test_metadata_changes_the_content_hash_only_when_there_is_some():
+    plain = build_article({"id": "a", "title": "t", "body": "Some text."}).article
+    tagged = build_article({"id": "a", "title": "t", "body": "Some text.", "tags": "x"}).article
+    assert plain.content_hash != tagged.content_hash
+    assert plain.content_hash == content_hash(
+        title="t",
+        body="Some text.",
+        source=plain.source,
+        published=None,
+        url=None,
+        author=None,
+        place=None,
+    )

@@ -61,10 +61,18 @@ def test_search_shows_both_seeds_with_marks_and_facets(client):
         assert hit.select_one("h2 a")["href"].startswith("/article/")
         assert all(not m.attrs for m in hit.select("mark"))
     facets = {
-        a.select_one(".facet-value").get_text(): a.select_one(".facet-count").get_text()
-        for a in soup.select(".facet-link")
+        name: {
+            a.select_one(".facet-value").get_text(): a.select_one(".facet-count").get_text()
+            for a in soup.select(f"section[aria-labelledby=facet-{name}] .facet-link")
+        }
+        for name in ("sources", "author", "place", "section")
     }
-    assert facets == {"Fox News": "1", "Reuters": "1"}
+    assert facets == {
+        "sources": {"Fox News": "1", "Reuters": "1"},
+        "author": {"Ted Hesson": "1"},
+        "place": {"Washington": "1"},
+        "section": {},  # the seeds carry no section: no empty facet is drawn
+    }
     assert soup.select_one(".results-meta").get_text(" ", strip=True).endswith("ms")
 
 

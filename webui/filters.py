@@ -3,7 +3,11 @@ search's state."""
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, url_for
+
+from search.facets import field_query
 
 from webui.params import query_args
 from webui.render import marked, paragraphs, safe_link, snippet_html
@@ -34,6 +38,17 @@ def toggle_source(request, source: str) -> str:
     return search_url(request, sources=(*request.sources, source))
 
 
+def field_link(request, name: str, value: str) -> tuple[str, bool]:
+    """The URL that adds a facet value's clause to the query (``section:Politics``), or takes
+    it out when the query already holds it, and whether it does."""
+    clause = field_query(name, value)
+    words = request.query.split()
+    if clause.casefold() in request.query.casefold():
+        kept = re.sub(re.escape(clause), " ", request.query, flags=re.IGNORECASE)
+        return search_url(request, query=" ".join(kept.split())), True
+    return search_url(request, query=" ".join([*words, clause]) if words else clause), False
+
+
 def elide(text: str, keep: int = 8) -> str:
     """Unchanged text between two changes, shortened to its first and last ``keep`` words."""
     words = text.split()
@@ -55,6 +70,8 @@ def init_app(app: Flask) -> None:
         search_url=search_url,
         without_source=without_source,
         toggle_source=toggle_source,
+        field_link=field_link,
+        field_query=field_query,
         state_args=state_args,
     )
     app.jinja_env.trim_blocks = True

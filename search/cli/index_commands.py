@@ -12,7 +12,10 @@ from search.archive import ENGINE_NAMES, open_archive
 from search.check import check_index
 from search.cli.options import index_option, resolve_index
 from search.cli.progress import TqdmProgress
+from search.facets import field_facets, merged
 from search.indexer import update_index
+
+STATS_TOP_VALUES = 5  # per field in `morgue stats`
 
 
 @click.command()
@@ -96,6 +99,7 @@ def stats(as_json, index_dir) -> None:
         "last_indexed": info.last_indexed.isoformat(timespec="seconds")
         if info.last_indexed
         else None,
+        "fields": fields_summary(info.field_counts),
     }
     if as_json:
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
@@ -108,6 +112,23 @@ def stats(as_json, index_dir) -> None:
     click.echo(
         "Sources:    " + (", ".join(f"{s.value} {s.count:,}" for s in info.sources[:20]) or "-")
     )
+    click.echo(
+        "Fields:     " + ("by value" if document["fields"] else "- (no author, place or metadata)")
+    )
+    for name, field in document["fields"].items():
+        top = ", ".join(f"{v['value']} {v['count']:,}" for v in field["top"])
+        click.echo(f"  {name:<10} {field['values']:,} values; top: {top}")
+
+
+def fields_summary(field_counts: dict[str, dict[str, int]]) -> dict:
+    """Per faceted field any article has: how many distinct values, and the most common."""
+    return {
+        name: {
+            "values": len(merged(field_counts[name])),
+            "top": [{"value": f.value, "count": f.count} for f in top],
+        }
+        for name, top in field_facets(field_counts, STATS_TOP_VALUES).items()
+    }
 
 
 @click.command()

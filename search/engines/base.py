@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -30,7 +31,46 @@ def article_from_stored(stored: dict) -> Article:
         author=stored.get("author"),
         place=stored.get("place"),
         content_hash=stored.get("content_hash", ""),
+        metadata=tuple((k, v) for k, v in stored.get("metadata", ())),
+        extra=tuple((k, v) for k, v in stored.get("extra", ())),
     )
+
+
+def stored_extras(article: Article) -> dict:
+    """The stored keys of the optional fields beyond ``Article``'s own, when it has them."""
+    stored = {}
+    if article.metadata:
+        stored["metadata"] = [list(pair) for pair in article.metadata]
+    if article.extra:
+        stored["extra"] = [list(pair) for pair in article.extra]
+    return stored
+
+
+# Between the names of a byline: "Ann Lee, Bo Chen and Cy Diaz", "Ann Lee & Bo Chen".
+_NAME_BREAK = re.compile(r"\s*(?:,|;|&|\band\b)\s*")
+LABEL_SEPARATOR = "\x1f"  # between a faceted field's name and its value in an engine's column
+
+
+def facet_values(article: Article) -> list[tuple[str, str]]:
+    """(field, value) for every faceted field of the article: each name of its byline (a
+    co-written article counts for each author), its place and its metadata. Both engines
+    count these, so their facets agree."""
+    pairs: list[tuple[str, str]] = []
+    if article.author:
+        seen = set()
+        for name in _NAME_BREAK.split(article.author):
+            if name and name.casefold() not in seen:
+                seen.add(name.casefold())
+                pairs.append(("author", name))
+    if article.place:
+        pairs.append(("place", article.place))
+    pairs.extend(article.metadata)
+    return pairs
+
+
+def labels(article: Article) -> list[str]:
+    """``facet_values`` as the single strings an engine's column holds."""
+    return [f"{name}{LABEL_SEPARATOR}{value}" for name, value in facet_values(article)]
 
 
 def damage(exc: BaseException) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import tantivy
 
-from search.engines.base import damage, folder_identity, folder_size
+from search.engines.base import LABEL_SEPARATOR, damage, folder_identity, folder_size
 from search.engines.tantivy_query import Translator, date_query, is_loose, loose_phrase_query
 from search.engines.tantivy_schema import (
     TANTIVY_META,
@@ -51,6 +51,7 @@ PAGE = 2_000  # hits read per batch when every match is streamed
 SECONDS_PER_DAY = 86_400
 EPOCH = date(1970, 1, 1)
 _MAX_AGG_BUCKETS = 65_000
+_LABELS_AGG = {"terms": {"field": "labels", "size": _MAX_AGG_BUCKETS}}
 
 
 class TantivyEngine(Engine):
@@ -213,6 +214,7 @@ class TantivyEngine(Engine):
         everything = tantivy.Query.all_query()
         articles = searcher.num_docs
         sources: dict[str, int] = {}
+        field_counts: dict[str, dict[str, int]] = {}
         first = last = None
         dated = 0
         if articles:
@@ -221,8 +223,10 @@ class TantivyEngine(Engine):
                 {
                     "sources": {"terms": {"field": "source_name", "size": _MAX_AGG_BUCKETS}},
                     "dates": {"stats": {"field": "date"}},
+                    "labels": _LABELS_AGG,
                 },
             )
+            field_counts = _field_counts(aggs["labels"])
             sources = {b["key"]: b["doc_count"] for b in aggs["sources"]["buckets"]}
             dated = int(aggs["dates"]["count"])
             if dated:
@@ -249,6 +253,7 @@ class TantivyEngine(Engine):
             schema_version=self.schema_version,
             last_indexed=last_indexed,
             generation=int(meta.get("opstamp", 0)),
+            field_counts=field_counts,
         )
 
     # -------------------------------------------------------------------------------- searching
@@ -303,9 +308,12 @@ class TantivyEngine(Engine):
         sources_agg: dict = {"terms": {"field": "source_name", "size": _MAX_AGG_BUCKETS}}
         if per_source:
             sources_agg["aggs"] = {"days": days_agg}
-        aggs = searcher.aggregate(tquery, {"sources": sources_agg, "days": days_agg})
+        aggs = searcher.aggregate(
+            tquery, {"sources": sources_agg, "days": days_agg, "labels": _LABELS_AGG}
+        )
         sources = {b["key"]: b["doc_count"] for b in aggs["sources"]["buckets"]}
         found = EngineResults(sum(sources.values()), [], sources, _days(aggs["days"]))
+        found.field_counts = _field_counts(aggs["labels"])
         if per_source:
             found.source_day_counts = {
                 b["key"]: _days(b["days"]) for b in aggs["sources"]["buckets"]
@@ -362,6 +370,14 @@ class TantivyEngine(Engine):
             found = self._ranked(searcher, tquery, request.sort, PAGE, offset)
             for key, address in found.hits:
                 yield self._hit(searcher, key, address, request.sort)
+
+
+def _field_counts(aggregation: dict) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for bucket in aggregation["buckets"]:
+        name, value = bucket["key"].split(LABEL_SEPARATOR, 1)
+        counts.setdefault(name, {})[value] = bucket["doc_count"]
+    return counts
 
 
 def _days(histogram: dict) -> dict[date, int]:

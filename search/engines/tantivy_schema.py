@@ -9,6 +9,8 @@
   pairs a reindex or a saved-query run needs come from one column read, never from stored
   documents (tantivy returns a text column only as a sort key, and each such read costs a sort,
   so one column instead of three).
+* Metadata (``section``...) is indexed as case-folded exact values, one ``*_key`` field each;
+  ``labels`` holds every faceted value as written, for the facets' terms aggregation.
 * ``date`` is epoch seconds (indexed for ranges, fast for the histogram); ``newest`` and
   ``oldest`` are sort keys where an undated article has the largest value, so it sorts last both
   ways.
@@ -20,8 +22,8 @@ import json
 
 import tantivy
 
-from search.engines.base import article_from_stored
-from search.types import Article, IndexDocument
+from search.engines.base import article_from_stored, labels, stored_extras
+from search.types import METADATA_FIELDS, Article, IndexDocument, value_key
 
 TANTIVY_META = "meta.json"  # tantivy's own commit point, replaced atomically by each commit
 UNDATED_KEY = 2**63 - 1
@@ -42,6 +44,7 @@ _FIELDS = {
     "author": ("author_terms",),
     "place": ("place_terms",),
     "source": ("source_key",),
+    **{name: (f"{name}_key",) for name in METADATA_FIELDS},
 }
 
 
@@ -58,6 +61,10 @@ def build_schema():
     builder.add_text_field("source_key", tokenizer_name="raw", index_option="basic")
     for name in ("title_terms", "body_terms", "author_terms", "place_terms"):
         builder.add_text_field(name, tokenizer_name=TERMS_TOKENIZER, index_option="position")
+    for name in METADATA_FIELDS:  # exact values, case-folded as the query is
+        builder.add_text_field(f"{name}_key", tokenizer_name="raw", index_option="basic")
+    # Every faceted value, "field\x1fvalue" as written: one terms aggregation counts them all.
+    builder.add_text_field("labels", fast=True, tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("date", indexed=True, fast=True)
     builder.add_integer_field("newest", fast=True)
     builder.add_integer_field("oldest", fast=True)
@@ -91,6 +98,12 @@ def document(doc: IndexDocument, indexed_at: str):
     if article.place:
         stored["place"] = article.place
         fields["place_terms"] = doc.place_terms
+    for name in METADATA_FIELDS:
+        if values := article.values(name):
+            fields[f"{name}_key"] = [value_key(v) for v in values]
+    if faceted := labels(article):
+        fields["labels"] = faceted
+    stored.update(stored_extras(article))
     built = tantivy.Document(**fields)
     if article.published:
         seconds = int(article.published.timestamp())

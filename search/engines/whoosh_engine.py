@@ -14,7 +14,6 @@ import contextlib
 import heapq
 import struct
 import threading
-from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -239,12 +238,13 @@ class WhooshEngine(Engine):
         if not stats.articles:
             return stats
         columns = self._columns_for(reader)  # the same snapshot searches count over
-        codes = Counter(columns.source_codes[n] for n in columns.live)
-        sources = Counter({columns.source_names[code]: n for code, n in codes.items()})
-        days = columns.days_sorted  # live, dated documents only, in day order
+        counted = columns.counted(columns.live, [])
         stats.sources = [
-            FacetCount(v, c) for v, c in sorted(sources.items(), key=lambda x: (-x[1], x[0]))
+            FacetCount(v, c)
+            for v, c in sorted(counted.source_counts.items(), key=lambda x: (-x[1], x[0]))
         ]
+        stats.field_counts = counted.field_counts
+        days = columns.days_sorted  # live, dated documents only, in day order
         stats.undated = len(columns.live) - len(days)
         stats.first_date = EPOCH + timedelta(days=days[0]) if days else None
         stats.last_date = EPOCH + timedelta(days=days[-1]) if days else None

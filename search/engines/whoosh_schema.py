@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, time, timedelta, timezone
 
-from whoosh.analysis import IDTokenizer, LowercaseFilter, SpaceSeparatedTokenizer
+from whoosh.analysis import IDTokenizer, LowercaseFilter, RegexTokenizer, SpaceSeparatedTokenizer
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
-from search.engines.base import article_from_stored
-from search.types import EngineResults, IndexDocument
+from search.engines.base import LABEL_SEPARATOR, article_from_stored, labels, stored_extras
+from search.types import METADATA_FIELDS, EngineResults, IndexDocument, value_key
 
 UNDATED = 2**63 - 1  # what a NUMERIC column holds for a document without the field
 UNDATED_DAY = -(2**31)
@@ -35,7 +35,9 @@ TERM_FIELDS: dict[str | None, tuple[str, ...]] = {
     "author": ("author_terms",),
     "place": ("place_terms",),
     "source": ("source",),
+    **{name: (name,) for name in METADATA_FIELDS},
 }
+VALUE_SEPARATOR = "\x1e"  # between the values of a multi-valued field (tags), and of ``labels``
 
 
 def build_schema() -> Schema:
@@ -62,6 +64,15 @@ def build_schema() -> Schema:
         content_hash=ID(stored=True, sortable=True),
         raw_digest=COLUMN(VarBytesColumn()),  # of the raw record: lets a no-op reindex skip parsing
         indexed_at=STORED(),
+        metadata=STORED(),
+        extra=STORED(),
+        # Every faceted value, "field\x1fvalue" as written, for counting (see ``_Columns``).
+        labels=COLUMN(VarBytesColumn()),
+        # Metadata as exact values, case-folded before they reach Whoosh (as the query is).
+        **{
+            name: TEXT(analyzer=RegexTokenizer(f"[^{VALUE_SEPARATOR}]+"), phrase=False)
+            for name in METADATA_FIELDS
+        },
     )
 
 
@@ -92,6 +103,12 @@ def document_fields(document: IndexDocument, indexed_at: str) -> dict:
     if article.place:
         fields["place"] = article.place
         fields["place_terms"] = document.place_terms
+    for name in METADATA_FIELDS:
+        if values := article.values(name):
+            fields[name] = VALUE_SEPARATOR.join(value_key(v) for v in values)
+    if faceted := labels(article):
+        fields["labels"] = VALUE_SEPARATOR.join(faceted).encode("utf-8")
+    fields.update(stored_extras(article))
     if article.published:
         seconds = int(article.published.timestamp())
         fields["date"] = seconds
@@ -157,6 +174,21 @@ class _Columns:
         )
         self.days_sorted = [day for day, _ in dated]
         self.docs_by_day = [n for _, n in dated]
+        self._read_labels(reader)
+
+    def _read_labels(self, reader) -> None:
+        """Each document's faceted values as codes into ``label_names``; documents with the
+        same values share one tuple, so the snapshot stays small."""
+        codes: dict[str, int] = {}
+        shared: dict[bytes, tuple[int, ...]] = {}
+        self.label_codes: list[tuple[int, ...]] = []
+        for raw in read_column(reader, "labels"):
+            found = shared.get(raw)
+            if found is None:
+                values = raw.decode("utf-8").split(VALUE_SEPARATOR) if raw else []
+                found = shared[raw] = tuple(codes.setdefault(v, len(codes)) for v in values)
+            self.label_codes.append(found)
+        self.label_names = [tuple(v.split(LABEL_SEPARATOR, 1)) for v in codes]
 
     def counted(self, docnums, hits: list, per_source: bool = False) -> EngineResults:
         """The total and the counts per source and per day (and per source per day) of
@@ -167,6 +199,11 @@ class _Columns:
         sources = {self.source_names[code]: n for code, n in source_counts.items()}
         days = {EPOCH + timedelta(days=day): n for day, n in day_counts.items()}
         found = EngineResults(len(docnums), hits, sources, days)
+        if self.label_names:
+            codes = self.label_codes
+            for code, n in Counter(c for d in docnums for c in codes[d]).items():
+                name, value = self.label_names[code]
+                found.field_counts.setdefault(name, {})[value] = n
         if per_source:
             pairs = Counter((self.source_codes[d], self.days[d]) for d in docnums)
             for (code, day), n in pairs.items():

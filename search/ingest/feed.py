@@ -72,5 +72,7 @@ def read_feed(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
             "source": source or feed_title,
             "url": entry.get("link", ""),
             "author": authors,
+            "tags": entry.get("tags") or [],  # a category's ``term``: see search.metadata
+            "language": parsed.feed.get("language", ""),
         }
         yield RawRecord(fields, input_file.display, f"item {number}")

@@ -60,6 +60,13 @@ def read_html(
         "source": _meta(soup, "og:site_name", "application-name"),
         "url": url,
         "author": _meta(soup, "author", "article:author", "byl"),
+        "section": _meta(soup, "article:section", "section"),
+        "tags": [
+            str(tag["content"])
+            for tag in soup.find_all("meta", attrs={"property": "article:tag", "content": True})
+        ]
+        or _meta(soup, "keywords", "news_keywords"),
+        "language": (soup.html.get("lang") if soup.html else "") or _meta(soup, "og:locale"),
     }
     if not published:
         fields["_missing_date"] = "no date in the page (no article:published_time, no <time>)"

@@ -8,7 +8,7 @@ Syntax (AND between terms by default)::
     (oil OR gas) AND price*      grouping and wildcards (* any run, ? one character)
     zelensky~  netanyahu~2       the word and words one (two) edits away
     "Kristi Noem"                an exact phrase; "oil prices"~5 within five words
-    title:cocoa  source:Reuters  source:"Fox News"  author:hesson  place:washington
+    title:cocoa  source:"Fox News"  author:hesson  place:washington  section:politics  tags:oil
     Iran: the war                a word followed by a colon and a space is a word, not a field
     date:1987-03  date:1987-03-02  date:[1987-03-01 TO 1987-03-31]  date:[* TO 1987-03-31]
 
@@ -42,6 +42,7 @@ from search.query.tree import (
     anchor,
     simplify,
 )
+from search.types import METADATA_FIELDS, value_key
 
 MAX_DEPTH = 32
 MAX_CLAUSES = 256
@@ -49,14 +50,10 @@ MAX_SLOP = 100
 
 # Field name -> kind. "text": stemmed full text; "keyword": one exact value, case-insensitive;
 # "name": lower-cased words, unstemmed; "date": a day, month, year or range.
-FIELDS: dict[str, str] = {
-    "title": "text",
-    "body": "text",
-    "source": "keyword",
-    "author": "name",
-    "place": "name",
-    "date": "date",
-}
+FIELDS: dict[str, str] = {"title": "text", "body": "text", "source": "keyword"}
+FIELDS |= {"author": "name", "place": "name", "date": "date"}
+FIELDS |= {name: "keyword" for name in METADATA_FIELDS}  # section:politics, tags:oil
+ALIASES = {"tag": "tags", "keyword": "tags", "keywords": "tags", "lang": "language"}
 
 
 # ---------------------------------------------------------------------------------------- lexer
@@ -75,6 +72,10 @@ _FIELD = re.compile(r"^([A-Za-z_]+):(.*)$", re.DOTALL)
 _FUZZY = re.compile(r"^([^~]+)~([12])?$")  # word~ or word~2: edits, as in Lucene
 _LOOSE = "~ after a word takes 1 or 2 edits (zelensky~, netanyahu~2); after a phrase, a distance"
 _LOOSE += ' ("oil prices"~5)'
+
+
+def _name(typed: str) -> str:
+    return ALIASES.get(typed.lower(), typed.lower())
 
 
 def _lex(text: str) -> list[_Token]:
@@ -135,12 +136,12 @@ def _lex(text: str) -> list[_Token]:
             field = _FIELD.match(word)
             if word in ("AND", "OR", "NOT"):
                 tokens.append(_Token(word, word, i))
-            elif field and not field.group(2) and field.group(1).lower() not in FIELDS:
+            elif field and not field.group(2) and _name(field.group(1)) not in FIELDS:
                 # "Iran: the war": a word that ends with a colon and is no field is a word (a
                 # pasted headline), not a field; "nope:x" still gets the unknown-field error.
                 tokens.append(_Token("WORD", field.group(1), i))
             elif field and not field.group(2).startswith("//"):
-                name = field.group(1).lower()
+                name = _name(field.group(1))
                 if name not in FIELDS:
                     known = ", ".join(f"{f}:" for f in sorted(FIELDS))
                     raise QuerySyntaxError(
@@ -347,7 +348,7 @@ def _fuzzy(field: str | None, kind: str, token: _Token, parser: _Parser) -> Node
 def _phrase(field: str | None, token: _Token, parser: _Parser) -> Node:
     kind = FIELDS.get(field, "text") if field else "text"
     if kind == "keyword":
-        return Term(field, " ".join(token.text.split()).casefold())
+        return Term(field, value_key(token.text))
     # Inside quotes the user asked for exact words: wildcard characters are just punctuation.
     terms = _analyze(kind, token.text)
     if not terms:
