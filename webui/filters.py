@@ -8,7 +8,6 @@ import re
 from flask import Flask, url_for
 
 from search.facets import field_query
-
 from webui.params import query_args
 from webui.render import marked, paragraphs, safe_link, snippet_html
 

@@ -187,6 +187,9 @@ def print_results(results: SearchResults) -> None:
         click.echo(
             "Sources: " + " \u00b7 ".join(f"{f.value} {f.count:,}" for f in results.source_facets)
         )
+    for name, facets in results.field_facets.items():  # the top five; --json has up to 50
+        top = " \u00b7 ".join(f"{f.value} {f.count:,}" for f in facets[:5])
+        click.echo(f"{name.capitalize()}: {top}" + (" \u2026" if len(facets) > 5 else ""))
     if results.date_facets:
         buckets = [b for b in results.date_facets if b.count]
         click.echo(
