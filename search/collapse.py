@@ -29,31 +29,40 @@ class MatchGroups:
     copy_groups: int
     stories: int
     matches: dict[tuple[str, int], int] = field(default_factory=dict)  # (column, group) -> count
-    outlets: dict[tuple[str, int], Counter[str]] = field(default_factory=dict)
     source_stories: list[FacetCount] = field(default_factory=list)
+
+    def outlets(self, keys: set[tuple[str, int]]) -> dict[tuple[str, int], Counter[str]]:
+        """The outlets of the matches in each of ``keys``' groups: asked only for the groups a
+        page shows (a Counter for every group of 15,000 matches was most of a search's time)."""
+        found: dict[tuple[str, int], Counter[str]] = {key: Counter() for key in keys}
+        columns = {column for column, _ in keys}
+        for member in self.by_id.values():
+            for column in columns:
+                if (key := (column, _group(member, column))) in found:
+                    found[key][member.source] += 1
+        return found
 
 
 def match_groups(store: GroupStore, ids: Iterable[str]) -> MatchGroups:
     by_id = store.lookup(ids)
-    matches: dict[tuple[str, int], int] = {}
-    outlets: dict[tuple[str, int], Counter[str]] = {}
-    per_source: dict[str, set[int]] = {}
-    for member in by_id.values():
-        for column in ("copy_group", "story"):
-            key = (column, _group(member, column))
-            matches[key] = matches.get(key, 0) + 1
-            outlets.setdefault(key, Counter())[member.source] += 1
-        per_source.setdefault(member.source, set()).add(_group(member, "story"))
+    members = list(by_id.values())
+    # Counted by C loops (Counter over lists, a set of pairs): 15,000 matches in a few ms.
+    copies = Counter(m.copy_group if m.copy_group is not None else -m.num for m in members)
+    stories_of = [m.story if m.story is not None else -m.num for m in members]
+    stories = Counter(stories_of)
+    pairs = set(zip([m.source for m in members], stories_of, strict=True))
+    outlets = Counter(source for source, _ in pairs)
     source_stories = sorted(
-        (FacetCount(source, len(stories)) for source, stories in per_source.items()),
+        (FacetCount(source, n) for source, n in outlets.items()),
         key=lambda f: (-f.count, f.value.casefold()),
     )
+    matches = {("copy_group", group): n for group, n in copies.items()}
+    matches.update((("story", group), n) for group, n in stories.items())
     return MatchGroups(
         by_id,
-        copy_groups=sum(1 for column, _ in matches if column == "copy_group"),
-        stories=sum(1 for column, _ in matches if column == "story"),
+        copy_groups=len(copies),
+        stories=len(stories),
         matches=matches,
-        outlets=outlets,
         source_stories=source_stories,
     )
 
@@ -120,6 +129,9 @@ def annotate(
     copy_sizes = store.sizes("copy_group", copy_nums)
     story_sizes = store.sizes("story", story_nums)
     column = COLUMN.get(collapse)
+    outlets = {}
+    if column and known:
+        outlets = known.outlets({(column, _group(m, column)) for m in found if m is not None})
     annotated = []
     for hit, member in zip(hits, found, strict=True):
         if member is None:  # written after the groups were last made
@@ -134,7 +146,7 @@ def annotate(
         if column and known:
             key = (column, _group(member, column))
             values["collapsed"] = known.matches.get(key, 1) - 1
-            others = known.outlets.get(key, Counter()).copy()
+            others = outlets[key].copy()
             others[member.source] -= 1
             values["collapsed_outlets"] = sum(1 for n in others.values() if n > 0)
         annotated.append(replace(hit, **values))

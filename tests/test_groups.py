@@ -505,3 +505,21 @@ def test_versions_of_one_page_are_kept_and_grouped_as_copies(tmp_path, engine_na
     assert run(cli, ["reindex", str(source), "--index", str(index)]) == 0
     assert "0 added, 0 updated, 3 unchanged" in capsys.readouterr().out
     assert groups_of(index) == groups
+
+
+def test_a_search_after_a_commit_sees_the_new_groups_not_a_remembered_copy(tmp_path, engine_name):
+    """Readers keep the groups in memory per generation of the groups file: a search made
+    before a reindex must not make the next one answer from the old state."""
+    index = build(tmp_path, ARTICLES, engine_name)
+    with open_archive(index) as engine:
+        before = run_search(engine, SearchRequest(query="*", page_size=50, collapse="copies"))
+        wire = next(h for h in before.hits if h.copy_group == "wire")
+        assert (before.copy_groups, wire.copies, wire.collapsed) == (5, 5, 4)
+        later = [("late-copy", "Gazette", "2025-03-02T18:00:00Z", TITLE, WIRE)]
+        report = update_index(index, [write_jsonl(tmp_path / "more" / "a.jsonl", later)])
+        assert report.added == 1
+        engine.refresh()
+        after = run_search(engine, SearchRequest(query="*", page_size=50, collapse="copies"))
+        wire = next(h for h in after.hits if h.copy_group == "wire")
+        assert (after.total, after.copy_groups, wire.copies, wire.collapsed) == (10, 5, 6, 5)
+        assert after.stories == before.stories == 4

@@ -130,12 +130,24 @@ class TantivyEngine(Engine):
 
     @staticmethod
     def _keys(searcher, query) -> Iterator[tuple[str, str, str]]:
-        """(id, content hash, raw digest) of every match, from the ``keys`` column."""
+        """(id, content hash, raw digest) of every match, from the ``keys`` column.
+
+        Up to the aggregation's bucket limit, a terms aggregation over the column (each value
+        is one document's): 17 ms for 15,000 matches, where a search sorted by the column took
+        180 ms (tantivy sorts text fast fields slowly); past it, that sorted search."""
         total = searcher.search(query, 1).count
-        if total:
-            found = searcher.search(query, total, count=False, order_by_field="keys")
-            for value, _address in found.hits:
-                yield split_keys(value)
+        if not total:
+            return
+        if total <= _MAX_AGG_BUCKETS:
+            terms = {"field": "keys", "size": total, "segment_size": total}
+            buckets = searcher.aggregate(query, {"keys": {"terms": terms}})["keys"]["buckets"]
+            if len(buckets) == total:
+                for bucket in buckets:
+                    yield split_keys(bucket["key"])
+                return
+        found = searcher.search(query, total, count=False, order_by_field="keys")
+        for value, _address in found.hits:
+            yield split_keys(value)
 
     def stored_hashes(self) -> dict[str, str]:
         return {i: h for i, h, _ in self._keys(self._searcher(), tantivy.Query.all_query())}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import uuid
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -28,6 +29,11 @@ GROUPS_FILE = "groups.sqlite"
 SCHEMA = 2
 HASH_CHARS = 16  # of the content hash: enough to tell a changed article
 IN_CHUNK = 500  # values in one IN (...) list
+# Up to this many articles, readers keep every article's groups in memory (about 300 bytes an
+# article), renewed when the file's generation changes: a search then looks up 15,000 matches'
+# groups in 2 ms instead of 45 ms of SQLite queries. Larger archives query the file each time.
+MEMORY_LIMIT = 250_000
+_SNAPSHOTS: dict[str, tuple[str, dict[str, Member]]] = {}  # file -> (generation, by id)
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -82,6 +88,7 @@ class GroupStore:
 
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         if readonly:
             uri = f"{self.path.resolve().as_uri()}?mode=ro"
             self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)
@@ -94,6 +101,10 @@ class GroupStore:
             self.db.executescript(_TABLES)
             self.db.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA),)
+            )
+            self.db.execute(  # a file from before generations: one now
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', ?)",
+                (uuid.uuid4().hex,),
             )
             self.db.commit()
         self.lock = threading.RLock()
@@ -224,6 +235,13 @@ class GroupStore:
         self.db.execute("UPDATE article SET copy_group = NULL, story = NULL")
 
     def commit(self) -> None:
+        """Commit, under a new generation when anything was written (what readers' snapshots
+        are checked against)."""
+        if self.db.in_transaction:
+            self.db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)",
+                (uuid.uuid4().hex,),
+            )
         self.db.commit()
 
     # ------------------------------------------------------------------------------ reading
@@ -239,9 +257,33 @@ class GroupStore:
         return sorted((Member(*row) for row in found), key=lambda m: m.order)
 
     def lookup(self, ids: Iterable[str]) -> dict[str, Member]:
-        """The groups of many articles at once (one query per 500 ids)."""
+        """The groups of many articles at once: from the reader's snapshot, else one query per
+        500 ids."""
+        if self.readonly and (snapshot := self._snapshot()) is not None:
+            return {i: member for i in ids if (member := snapshot.get(i)) is not None}
         sql = f"SELECT {MEMBER_COLUMNS} FROM article WHERE id IN ({{marks}})"
         return {row[1]: Member(*row) for row in self.rows_in(sql, ids)}
+
+    def _snapshot(self) -> dict[str, Member] | None:
+        """Every article's groups as of the file's current generation (see ``MEMORY_LIMIT``),
+        read in one transaction so the generation and the rows agree."""
+        key = str(self.path)
+        with self.lock:
+            self.db.execute("BEGIN")
+            try:
+                generation = self.meta("generation")
+                cached = _SNAPSHOTS.get(key)
+                if generation is None or (cached is not None and cached[0] == generation):
+                    return cached[1] if generation is not None else None
+                if self.db.execute("SELECT count(*) FROM article").fetchone()[0] > MEMORY_LIMIT:
+                    return None
+                rows = self.db.execute(f"SELECT {MEMBER_COLUMNS} FROM article").fetchall()
+            finally:
+                self.db.execute("COMMIT")
+        members = {row[1]: Member(*row) for row in rows}
+        _SNAPSHOTS.clear()  # one archive's at a time: the web app serves one
+        _SNAPSHOTS[key] = (generation, members)
+        return members
 
     def ids(self, nums: Iterable[int]) -> dict[int, str]:
         """Article ids by number: the names of groups."""
