@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from search.cli import ExitStatus, run
 from tests.conftest import REUTERS_SLICE
@@ -229,3 +230,40 @@ def test_slice_file_reindexes_through_the_cli(morgue, tmp_path):
     status, out, _ = morgue("reindex", REUTERS_SLICE, "--index", tmp_path / "i", "-q")
     assert status == ExitStatus.OK
     assert "368 added" in out
+
+
+def test_help_lists_every_command_as_the_commands_describe_themselves():
+    """``morgue --help`` is drawn from the lazy group's own lines (no command module is imported
+    for it): they must be the commands' own, and the page what an eager group would print."""
+    import importlib
+
+    import click
+
+    from search.cli import COMMANDS
+    from webui.cli import cli, serve
+
+    eager = click.Group(name="morgue", help=cli.help, params=cli.params)
+    eager.context_settings = cli.context_settings
+    for name, (module, attribute, line) in COMMANDS.items():
+        command = getattr(importlib.import_module(module), attribute)
+        assert command.short_help == line, name
+        eager.add_command(command, name)
+    eager.add_command(serve)
+    lazy = CliRunner().invoke(cli, ["--help"], prog_name="morgue")
+    assert lazy.exit_code == 0
+    assert lazy.output == CliRunner().invoke(eager, ["--help"], prog_name="morgue").output
+    assert "  search     Search the index." in lazy.output
+
+
+def test_starting_a_command_imports_only_what_it_needs():
+    """`morgue --help` imports no command module and no engine; `morgue stats` no NLTK."""
+    script = (
+        "import sys; from webui.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('nltk', 'whoosh', 'tantivy', "
+        "'search.cli.', 'search.indexer', 'search.searching', 'numpy', 'scipy'))), file=sys.stderr)"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script, "--help"], capture_output=True, text=True, check=True
+    )
+    assert found.stderr.strip() == "['search.cli.options', 'search.cli.runner']"

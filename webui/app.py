@@ -17,6 +17,7 @@ from pathlib import Path
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from search.analysis import stem_english
 from search.config import Settings, load_settings
 from webui import api, attention_views, errors, filters, saved_views, views
 from webui.cursors import Cursors
@@ -83,6 +84,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     app.extensions[ENGINE_KEY] = EngineHolder(app.config["MORGUE_SETTINGS"].index_dir)
+    stem_english("news")  # loads the stemmer here, before any request thread can race to it
     app.extensions[CURSORS_KEY] = Cursors()
 
     CSRFProtect(app)

@@ -15,7 +15,6 @@ from search.cli import build_cli, run
 from search.cli.options import index_option
 from search.config import Settings, load_settings
 from search.errors import IndexNotFoundError
-from search.indexer import update_index
 
 SERVER_THREADS = 8
 PROJECT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -79,6 +78,8 @@ def serve(host, port, index_dir) -> None:
     if not is_archive(index_dir):
         if not is_default_index(settings):
             raise IndexNotFoundError(str(index_dir))
+        from search.indexer import update_index  # only the first run builds: not at start
+
         seeds = seeds_folder(settings)
         click.echo(f"No index at {index_dir} yet; building one from {seeds}/ ...", err=True)
         report = update_index(index_dir, [seeds], on_problem=lambda m: click.echo(m, err=True))

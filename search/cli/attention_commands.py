@@ -54,7 +54,7 @@ def sparkline(values: list[float], width: int = 120) -> str:
     )
 
 
-@click.command(name="attention")
+@click.command(name="attention", short_help="Attention over time for up to 8 queries.")
 @click.argument("queries", nargs=-1, required=True)
 @interval_option
 @click.option("--share", is_flag=True, help="Show each bucket's share of all articles.")
@@ -141,7 +141,7 @@ def print_attention(document: dict, share: bool) -> None:
         click.echo(f"note: possible gap in the archive for {gap['source']}: {span}")
 
 
-@click.command()
+@click.command(short_help="A concordance of a query's words in context.")
 @click.argument("query")
 @click.option(
     "--width",
@@ -204,7 +204,7 @@ def kwic(query, width, sources, date_from, date_to, export_path, limit, index_di
         click.echo(f"no occurrences of {query!r}")
 
 
-@click.command()
+@click.command(short_help="Words that characterise a query's matches.")
 @click.argument("query")
 @click.option("--size", type=click.IntRange(1, 100), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
@@ -229,7 +229,7 @@ def terms(query, size, as_json, index_dir) -> None:
         )
 
 
-@click.command()
+@click.command(short_help="Articles per source over time, and possible gaps.")
 @interval_option
 @click.option("--source", "sources", multiple=True, help="Only this outlet (repeat for several).")
 @click.option("--from", "date_from", metavar="DATE", help="From this day (YYYY[-MM[-DD]]).")

@@ -13,7 +13,7 @@ from search.evaluation import METRICS, evaluate, load_qrels, load_queries
 from search.types import MODES
 
 
-@click.command("eval")
+@click.command("eval", short_help="Score the ranking against relevance judgments.")
 @click.option(
     "--queries",
     "queries_path",

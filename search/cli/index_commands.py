@@ -18,7 +18,7 @@ from search.indexer import update_index
 STATS_TOP_VALUES = 5  # per field in `morgue stats`
 
 
-@click.command()
+@click.command(short_help="Index articles from files and folders.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @index_option
 @click.option(
@@ -79,7 +79,7 @@ def reindex(paths, index_dir, default_source, rebuild, engine, quiet, verbose) -
         raise click.ClickException(f"nothing was indexed: {reason}")
 
 
-@click.command()
+@click.command(short_help="Articles, sources, dates, fields and size of the index.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @index_option
 def stats(as_json, index_dir) -> None:
@@ -131,7 +131,7 @@ def fields_summary(field_counts: dict[str, dict[str, int]]) -> dict:
     }
 
 
-@click.command()
+@click.command(short_help="Verify that the index is whole and reads back.")
 @index_option
 def check(index_dir) -> None:
     """Verify the index: it opens, its counts agree, every stored article reads back."""

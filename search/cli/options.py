@@ -8,7 +8,6 @@ import click
 
 from search.config import load_settings
 from search.errors import InvalidRequestError
-from search.searching import parse_day
 
 DEFAULT_DB = Path("instance") / "morgue.sqlite3"
 
@@ -44,6 +43,8 @@ def resolve_db(db_path: Path | None) -> Path:
 def day_option(value: str | None, end: bool, option: str):
     """--from/--to take YYYY, YYYY-MM or YYYY-MM-DD; --to means the end of that period."""
     try:
+        from search.searching import parse_day  # the search pipeline, when a date is given
+
         return parse_day(value, end)
     except InvalidRequestError:
         raise click.UsageError(

@@ -104,7 +104,7 @@ def search_options(func):
     return func
 
 
-@click.group()
+@click.group(short_help="Saved queries: save, re-run, see what is new, export.")
 def saved() -> None:
     """Saved queries: save a search, re-run it, see what is new, export every hit."""
 

@@ -15,7 +15,7 @@ from search.serialize import hit_to_dict, results_to_dict
 from search.types import COLLAPSES, MODES, SORTS, SearchRequest, SearchResults
 
 
-@click.command()
+@click.command(short_help="Search the index.")
 @click.argument("query")
 @click.option("--source", "sources", multiple=True, help="Only this outlet (repeat for several).")
 @click.option(

@@ -18,7 +18,7 @@ CHANGES_SHOWN = 6
 CHANGE_CHARS = 160
 
 
-@click.command()
+@click.command(short_help="The coverage of a story, outlet by outlet.")
 @click.argument("story_id")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @index_option
@@ -87,7 +87,7 @@ def _cut(text: str) -> str:
     return text if len(text) <= CHANGE_CHARS else text[: CHANGE_CHARS - 1] + "\u2026"
 
 
-@click.command()
+@click.command(short_help="Group every article into copies and stories again.")
 @index_option
 def regroup(index_dir) -> None:
     """Group every article of the index into copies and stories again, with the current

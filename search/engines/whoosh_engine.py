@@ -23,7 +23,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import TimeLimit
 
 from search.engines.base import SEARCH_TIME_LIMIT_SECONDS, damage, folder_identity, folder_size
-from search.engines.whoosh_docsets import DocSets, term_docs
+from search.engines.whoosh_docsets import DocSets
 from search.engines.whoosh_query import estimated_matches, sort_keys, translate, weighting
 from search.engines.whoosh_schema import (
     EPOCH,
@@ -359,14 +359,14 @@ class WhooshEngine(Engine):
             lambda phrase: set(searcher.docs_for_query(translate(phrase))),
         )
         matched = docsets(query)
+        unfiltered = len(matched)
         if request.sources:
-            matched &= set().union(
-                *(term_docs(reader, "source", s.casefold()) for s in request.sources)
-            )
+            matched &= set().union(*(columns.source_docs(s) for s in request.sources))
         if request.date_from or request.date_to:
             matched &= docsets.days(request.date_from, request.date_to)
-        filtered = bool(request.sources or request.date_from or request.date_to)
-        return searcher, matched, filtered
+        # A filter that keeps every match (the one outlet of a wire archive) is not passed on
+        # to ranking, where a filter set stops Whoosh from skipping blocks that cannot place.
+        return searcher, matched, len(matched) < unfiltered
 
     def match_keys(self, query: Node, request: SearchRequest) -> dict[str, str]:
         searcher, docnums, _ = self._matching(query, request)
