@@ -13,8 +13,9 @@ import difflib
 import re
 from datetime import date
 
+from search.analysis import analyze_names
 from search.intervals import bucket_end, bucket_label, bucket_starts, fold
-from search.types import FACET_FIELDS, DateBucket, Engine, FacetCount
+from search.types import FACET_FIELDS, DateBucket, Engine, FacetCount, value_key
 
 SOURCE_FACET_SIZE = 20
 FIELD_FACET_SIZE = 50  # values kept per field: a page shows a few and the rest on request
@@ -53,13 +54,17 @@ def date_histogram(day_counts: dict[date, int]) -> tuple[str, list[DateBucket]]:
     return granularity, buckets
 
 
-def merged(counts: dict[str, int]) -> dict[str, int]:
-    """Values that differ only in case are one value (a query matches both), counted together
-    under the spelling most articles use. No article holds one value twice, so sums are exact."""
+def merged(counts: dict[str, int], name: str | None = None) -> dict[str, int]:
+    """Values a query cannot tell apart are one value, counted together under the spelling most
+    articles use: any case and spacing of an exact value (``value_key``), and for a byline name
+    or a place, the same words ("St. Louis" and "St Louis"). No article holds one value twice,
+    so sums are exact."""
     totals: dict[str, int] = {}
     spelling: dict[str, str] = {}
     for value, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        key = value.casefold()
+        key = value_key(value)
+        if name in ("author", "place"):
+            key = " ".join(analyze_names(value)) or key
         spelling.setdefault(key, value)
         totals[key] = totals.get(key, 0) + n
     return {spelling[key]: n for key, n in totals.items()}
@@ -70,7 +75,7 @@ def field_facets(
 ) -> dict[str, list[FacetCount]]:
     """The top values of each faceted field that any match has, in ``FACET_FIELDS`` order."""
     return {
-        name: source_facets(merged(field_counts[name]), size)
+        name: source_facets(merged(field_counts[name], name), size)
         for name in FACET_FIELDS
         if field_counts.get(name)
     }
@@ -89,7 +94,7 @@ def archive_values(engine: Engine, name: str) -> dict[str, int]:
     stats = engine.stats()
     if name == "source":
         return {f.value: f.count for f in stats.sources}
-    return merged(stats.field_counts.get(name, {}))
+    return merged(stats.field_counts.get(name, {}), name)
 
 
 def closest_value(engine: Engine, name: str, typed: str) -> str | None:

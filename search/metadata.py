@@ -31,6 +31,7 @@ MAX_EXTRA_FIELDS = 40
 MAX_EXTRA_CHARS = 1_000
 _SEPARATORS = re.compile(r"\s*[,;|]\s*")  # between the tags of one text cell
 _SPACES = re.compile(r"\s+")
+_LANGUAGE_TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*$")  # BCP 47 / POSIX
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -54,8 +55,9 @@ def _items(value: object, split: bool) -> list[str]:
     return [part for part in (_SEPARATORS.split(text) if split else [text]) if part]
 
 
-def metadata_of(fields: dict) -> tuple[tuple[tuple[str, str], ...], set[str]]:
-    """The record's metadata as (field, value) pairs in the input's order, and the keys read.
+def metadata_of(fields: dict) -> tuple[tuple[tuple[str, str], ...], set[str], list[str]]:
+    """The record's metadata as (field, value) pairs in the input's order, the keys read, and
+    what a user should be told (values beyond ``MAX_VALUES`` left out).
 
     Tags gather every alias that holds some (``tags`` and ``keywords`` both count); a section,
     language or publisher comes from the first alias that holds one, so a record's ``desk``
@@ -63,8 +65,10 @@ def metadata_of(fields: dict) -> tuple[tuple[tuple[str, str], ...], set[str]]:
     value repeated in another case is kept once, as first written."""
     pairs: list[tuple[str, str]] = []
     used: set[str] = set()
+    notes: list[str] = []
     for name, aliases in METADATA_ALIASES.items():
         seen: set[str] = set()
+        dropped = 0
         for key in aliases:
             items = _items(fields.get(key), split=name == "tags")
             if not items:
@@ -72,12 +76,20 @@ def metadata_of(fields: dict) -> tuple[tuple[tuple[str, str], ...], set[str]]:
             used.add(key)
             for item in items:
                 value = _line(item, MAX_VALUE_CHARS)
-                if value.casefold() not in seen and len(seen) < MAX_VALUES:
-                    seen.add(value.casefold())
-                    pairs.append((name, value))
+                if name == "language" and (code := _LANGUAGE_TAG.match(value)):
+                    value = code.group(1).lower()  # en-GB, en_US, EN: the language, en
+                if value.casefold() in seen:
+                    continue
+                if len(seen) == MAX_VALUES:
+                    dropped += 1
+                    continue
+                seen.add(value.casefold())
+                pairs.append((name, value))
             if name != "tags":
                 break
-    return tuple(pairs), used
+        if dropped:
+            notes.append(f"{name}: {MAX_VALUES + dropped:,} values, the first {MAX_VALUES} kept")
+    return tuple(pairs), used, notes
 
 
 def extra_of(fields: dict, known: set[str]) -> tuple[tuple[str, str], ...]:

@@ -82,8 +82,9 @@ _SELF_REFERENCES = (
 
 _DATELINE = re.compile(
     r"""^\s*
-    (?P<place>[A-Z][A-Za-z.'\- ]{1,40}?)            # WASHINGTON, NEW YORK, St. LOUIS
-    (?:,\s*[A-Z][A-Za-z0-9.\- ]{1,30}?)?            # , Calif. / , Feb 26
+    (?P<place>[A-Z][A-Za-z.'\- ]{1,40}?              # WASHINGTON, NEW YORK, St. LOUIS
+      (?:/[A-Z][A-Za-z.'\- ]{1,40}?)?)               # NEW YORK/LONDON
+    (?:,\s*[A-Za-z][A-Za-z0-9.\- ]{0,30}?){0,3}      # , Mass., April 7 / , Va. Feb 26
     \s*(?:\((?P<credit>[A-Za-z][A-Za-z .&-]{0,30})\))?
     \s*[-\u2013\u2014]{1,2}\s""",
     re.VERBOSE,
@@ -91,6 +92,13 @@ _DATELINE = re.compile(
 _BYLINE = re.compile(
     r"^\s*By\s+(?P<name>[A-Z][\w.'\-]*(?:[ ,]+(?:and\s+)?[A-Z][\w.'\-]*){0,5})\s*$"
 )
+# "By Ted Hesson WASHINGTON (Reuters) -": names in mixed case, then a dateline in capitals.
+_BYLINE_BEFORE_DATELINE = re.compile(
+    r"^\s*By\s+(?P<name>[A-Z][a-z][\w.'\-]*(?:[ ,]+(?:and\s+)?[A-Z][a-z][\w.'\-]*){0,5}?)"
+    r"\s+(?=[A-Z][A-Z.'\-]+(?:[ /][A-Z.'\-]+)*\s*(?:,|\(|[-\u2013\u2014]))"
+)
+# A wire named after the names ("By Ted Hesson, Reuters"): the outlet, not an author.
+_WIRE_SUFFIX = re.compile(r",\s*(?:Reuters|AP|Associated Press|AFP|Bloomberg|UPI|CNN)\.?\s*$")
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]?(?=\s+[\"'\u201c\u2018(]?[A-Z0-9])")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:[A-Za-z]\.){1,}|\b(?:Mr|Mrs|Ms|Dr|St|Sr|Jr|Gov|Sen|Rep|Gen|Col|Lt|Sgt|Inc|Corp|Co|Ltd"
@@ -170,8 +178,8 @@ def canonical_source(name: str | None) -> str:
 def place_name(raw: str) -> str:
     """'NEW YORK' -> 'New York'; already mixed-case names are kept as written."""
     raw = clean_line(raw).strip(" ,-")
-    if raw.isupper():
-        return " ".join(part.capitalize() for part in raw.split())
+    if raw.isupper():  # each word, also after a slash: 'NEW YORK/LONDON' -> 'New York/London'
+        return re.sub(r"[^\W\d_]+", lambda word: word.group(0).capitalize(), raw)
     return raw
 
 
@@ -182,16 +190,20 @@ class Dateline:
     end: int = 0  # where the story proper starts
 
 
-def parse_dateline(text: str) -> Dateline:
-    """Read 'WASHINGTON (Reuters) - ...' or 'SALVADOR, Feb 26 - ...' at the start of ``text``."""
+def parse_dateline(text: str, trusted: bool = False) -> Dateline:
+    """Read 'WASHINGTON (Reuters) - ...', 'SALVADOR, Feb 26 - ...' or 'NEW BEDFORD, Mass., April
+    7 - ...' at the start of ``text``. ``trusted``: the text is a dateline field, so a place in
+    mixed case ('Toronto, Feb 26 -') is one too."""
     match = _DATELINE.match(text)
     if not match:
         return Dateline(None, None)
     place = match.group("place").strip()
-    # A dateline place is written in capitals; a mixed-case run is an ordinary sentence.
-    if not place.replace(".", "").replace("'", "").replace("-", "").replace(" ", "").isupper():
-        return Dateline(None, None)
     credit = match.group("credit")
+    # A dateline place is written in capitals; a mixed-case run is an ordinary sentence, unless
+    # a wire credit follows it ('Washington, April 1 (Reuters) -').
+    capitals = place.replace(".", "").replace("'", "").replace("-", "").replace(" ", "")
+    if not (capitals.replace("/", "").isupper() or trusted or credit):
+        return Dateline(None, None)
     credit_name = _WIRE_CREDITS.get(credit.strip().casefold()) if credit else None
     return Dateline(place_name(place), credit_name, match.end())
 
@@ -208,12 +220,17 @@ def infer_source(text: str) -> str | None:
 
 
 def split_byline(text: str) -> tuple[str | None, str]:
-    """Take a leading 'By Ted Hesson' line off the text; return (author, remaining text)."""
+    """Take a leading 'By Ted Hesson' line off the text; return (author, remaining text). A
+    byline on the line right above the dateline was joined to it as one paragraph: it is taken
+    off up to the dateline ('By Ted Hesson WASHINGTON (Reuters) - ...')."""
     head, sep, rest = text.lstrip().partition("\n")
     match = _BYLINE.match(head)
     if not match:
-        return None, text
-    return match.group("name").strip(" ,"), rest.lstrip("\n")
+        match = _BYLINE_BEFORE_DATELINE.match(head)
+        if not match:
+            return None, text
+        rest = text.lstrip()[match.end() :] + sep + rest
+    return _WIRE_SUFFIX.sub("", match.group("name")).strip(" ,"), rest.lstrip("\n")
 
 
 # ---------------------------------------------------------------------------------------- urls
@@ -260,7 +277,7 @@ def _join_authors(value: object) -> str:
         names = [clean_line(v.get("name") if isinstance(v, dict) else str(v)) for v in value if v]
         names = [_BY.sub("", n) for n in names]
         return ", ".join(n for n in names if n)
-    return _BY.sub("", clean_line(str(value)))
+    return _WIRE_SUFFIX.sub("", _BY.sub("", clean_line(str(value))))
 
 
 def _publication_time(fields: dict) -> tuple[datetime | None, list[str]]:
@@ -319,7 +336,8 @@ def build_article(fields: dict, default_source: str | None = None) -> Normalized
     dateline = parse_dateline(body)
     place = None
     if raw_place:
-        place = parse_dateline(str(raw_place) + " ").place or place_name(str(raw_place))
+        given = str(raw_place)
+        place = parse_dateline(given + " ", trusted=True).place or place_name(given.split(",")[0])
     place = place or dateline.place
 
     source = (
@@ -340,7 +358,8 @@ def build_article(fields: dict, default_source: str | None = None) -> Normalized
     title = title or title_from_text(body[dateline.end :])
     url = canonical_url(str(pick(fields, "url") or "")) if pick(fields, "url") else None
     article_id = given_id or url or derived_id(source, published, body, title)
-    metadata, read = metadata_of(fields)
+    metadata, read, notes = metadata_of(fields)
+    warnings.extend(notes)
     extra = extra_of(fields, _KNOWN_KEYS | read)
     digest = content_hash(
         metadata=metadata,

@@ -39,7 +39,7 @@ from search.groups.views import open_groups
 from search.highlight import find_matches, make_snippet
 from search.phrases import check_phrases
 from search.query.dates import BadDate, date_bound
-from search.query.modes import build_query, mode_used, words_query
+from search.query.modes import build_query, mode_used, question_words, strict_query
 from search.query.tree import And, DateRange, MatchAll, MatchNone, Node, Or, Term, positive_leaves
 from search.query.wildcards import WildcardExpander
 from search.spelling import other_spellings, suggest, variant_forms, written_terms
@@ -197,14 +197,12 @@ def relaxed(engine: Engine, prepared: Prepared, results: SearchResults) -> None:
     of them (one count, no page), so a page can offer "show only those"."""
     request = prepared.request
     results.mode_used = mode_used(request.query, request.mode)
-    results.words = len(set(analyze_terms(request.query)))
+    results.words = question_words(request.query)
     if results.mode_used == "any" and results.words > 1 and results.total:
-        strict = words_query(request.query, conjunction=True)
-        if request.mode == "any":
-            try:
-                strict = build_query(request.query, "all")
-            except QuerySyntaxError:  # pragma: no cover - parsed already in "any"
-                return
+        try:
+            strict = strict_query(request.query, request.mode)
+        except QuerySyntaxError:  # pragma: no cover - parsed already in "any"
+            return
         results.all_words_total = engine.counts(for_engine(engine, strict), request).total
 
 

@@ -184,9 +184,22 @@ def other_spellings(engine: Engine, request: SearchRequest, query: Node) -> list
             ]
             alive = _alive(engine, list(dict.fromkeys(f.term for f in close)))
             for form in sorted(close, key=lambda f: -alive[f.term])[:3]:
-                if alive[form.term] >= max(count, 1) and form.shown not in found:
-                    found[form.shown] = alive[form.term]
+                if _variant_of(count, alive[form.term]) and form.shown not in found:
+                    found[form.shown] = _total(engine, form.term)
     return sorted(found.items(), key=lambda item: -item[1])[:3]
+
+
+def _variant_of(count: int, other: int) -> bool:
+    """Whether a name one edit away is likely another spelling of the typed one: the typed one
+    is very rare (1 or 2 articles: Zelenskyy beside Zelensky), or the other five times as
+    common. Two common names one edit apart are different names (Iraq and Iran, Cuba and
+    Ciba), which a hint would confuse."""
+    return other >= max(count, 1) and (count <= 2 or other >= 5 * count)
+
+
+def _total(engine: Engine, term: str) -> int:
+    """Articles a search for the word finds (title or body), exactly: what the hint shows."""
+    return engine.counts(Term(None, term), SearchRequest()).total
 
 
 def suggest(
@@ -262,8 +275,10 @@ def variant_forms(
 
 
 def _forms(engine, vocabulary: Vocabulary | None, terms: tuple[str, ...], shown) -> list[str]:
+    """The spellings of the terms some article holds (the typed word itself may be none)."""
     forms: list[str] = []
-    for term in terms[:12]:
+    alive = _alive(engine, list(terms))
+    for term in [t for t in terms if alive[t]][:12]:
         known = vocabulary.commonest(term) if vocabulary is not None else None
         form = shown.get(term) or (known.shown if known is not None else surface(engine, term))
         if form.casefold() not in {f.casefold() for f in forms}:

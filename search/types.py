@@ -9,6 +9,7 @@ Engines import nothing from the rest of Morgue but these types, the errors and t
 from __future__ import annotations
 
 import typing
+import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
@@ -34,9 +35,11 @@ FACET_FIELDS = ("author", "place", *METADATA_FIELDS)
 
 
 def value_key(value: str) -> str:
-    """How an exact value is matched: any case, any spacing, quotes aside (a query's quotes
-    delimit a value, so a value's own cannot be typed). Engines index it, the parser asks it."""
-    return " ".join(value.replace('"', " ").split()).casefold()
+    """How an exact value is matched: any case, accents and spacing, quotes aside (a query's
+    quotes delimit a value, so a value's own cannot be typed): ``section:economia`` finds
+    "Economía". Engines index it, the parser asks it."""
+    folded = unicodedata.normalize("NFKD", value.replace('"', " ").casefold())
+    return " ".join("".join(c for c in folded if not unicodedata.combining(c)).split())
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,6 +97,17 @@ def test_the_same_articles_match_with_the_same_counts(engines, text, filtered):
         )
 
 
+@pytest.mark.parametrize("field", [None, "title", "body", "source", "place"])
+@pytest.mark.parametrize("prefix", ["", "o", "oil", "zz"])
+def test_the_term_dictionaries_agree_term_for_term(engines, field, prefix):
+    """Each term once, in order, on every engine (tantivy lists a prefix's terms by count: its
+    title and body lists once merged into duplicates, and ``o*`` hit the wildcard cap early)."""
+    whoosh, tantivy = engines
+    found = list(whoosh.terms_with_prefix(field, prefix))
+    assert list(tantivy.terms_with_prefix(field, prefix)) == found
+    assert found == sorted(set(found))
+
+
 @pytest.mark.parametrize("sort", ["newest", "oldest"])
 def test_date_sorts_put_the_same_dates_in_the_same_order(engines, sort):
     whoosh, tantivy = engines

@@ -138,3 +138,21 @@ def test_only_excluded_stop_words_say_every_article_is_shown(slice_engine):
     assert any("no word that can be searched" in w for w in found.warnings)
     browse = run_search(slice_engine, SearchRequest(query="*"))
     assert not any("no word" in w for w in browse.warnings)
+
+
+def test_a_long_question_beside_a_field_clause_is_still_a_question(slice_engine):
+    """``source:reuters`` is a filter on the question, not a reason to demand every word."""
+    filtered = run_search(slice_engine, SearchRequest(query=f"source:reuters {QUESTION}"))
+    plain = run_search(slice_engine, SearchRequest(query=QUESTION))
+    assert filtered.mode_used == "any"
+    assert filtered.total == plain.total  # every article of the slice is Reuters'
+    assert filtered.all_words_total == plain.all_words_total
+    none = run_search(slice_engine, SearchRequest(query=f"source:nobody {QUESTION}"))
+    assert none.total == 0
+
+
+def test_typographic_quotes_make_a_phrase(slice_engine):
+    curly = run_search(slice_engine, SearchRequest(query="\u201coil prices\u201d"))
+    straight = run_search(slice_engine, SearchRequest(query='"oil prices"'))
+    words = run_search(slice_engine, SearchRequest(query="oil prices"))
+    assert curly.total == straight.total < words.total

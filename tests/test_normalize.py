@@ -69,6 +69,13 @@ def test_parse_date_rejects_with_a_reason(raw, reason):
         ("LONDON (AP) \u2014 Prices", "London", "Associated Press"),
         ("The Trump administration - is", None, None),
         ("No dateline here.", None, None),
+        ("NEW BEDFORD, Mass., April 7 - The", "New Bedford", None),  # state, then date
+        ("RICHMOND, Va. Feb 26 - The", "Richmond", None),
+        ("MONTREAL, Feb 26- The", "Montreal", None),
+        ("NEW YORK/LONDON (Reuters) - Oil", "New York/London", "Reuters"),
+        ("Washington, April 1 (Reuters) - The", "Washington", "Reuters"),  # mixed case, credit
+        ("SPRINGFIELD, Ill., April 1 (Reuters) - A", "Springfield", "Reuters"),
+        ("Washington, April 1 - The", None, None),  # mixed case without a credit: a sentence
     ],
 )
 def test_parse_dateline(text, place, credit):
@@ -109,6 +116,37 @@ def test_split_byline():
         "WASHINGTON (Reuters) - x",
     )
     assert split_byline("By the way, nothing") == (None, "By the way, nothing")
+    # a byline on the line above the dateline is joined to it as one paragraph
+    assert split_byline("By Ted Hesson WASHINGTON (Reuters) - x") == (
+        "Ted Hesson",
+        "WASHINGTON (Reuters) - x",
+    )
+    assert split_byline("By Ted Hesson, Reuters\n\nx")[0] == "Ted Hesson"  # the wire is no name
+
+
+@pytest.mark.parametrize(
+    ("fields", "author", "place", "source"),
+    [
+        (
+            {"body": "By Ted Hesson\nWASHINGTON (Reuters) - A rule."},
+            "Ted Hesson",
+            "Washington",
+            "Reuters",
+        ),
+        ({"body": "A rule.", "dateline": "Toronto, Feb 26 -"}, None, "Toronto", "unknown"),
+        (
+            {"body": "A rule.", "dateline": "NEW BEDFORD, Mass., April 7 -"},
+            None,
+            "New Bedford",
+            "unknown",
+        ),
+        ({"body": "A rule.", "place": "Springfield, Ill."}, None, "Springfield", "unknown"),
+        ({"body": "A rule.", "author": "By Ann Lee, AP"}, "Ann Lee", None, "unknown"),
+    ],
+)
+def test_bylines_and_places_in_the_layouts_archives_use(fields, author, place, source):
+    article = build_article({"title": "t", **fields}).article
+    assert (article.author, article.place, article.source) == (author, place, source)
 
 
 @pytest.mark.parametrize(

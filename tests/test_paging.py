@@ -101,3 +101,6 @@ def test_cursors_that_cannot_be_followed_are_refused(client):
     assert over.status_code == 400
     assert "from 1 to 100" in over.get_json()["error"]["message"]
     assert client.get("/api/search?q=irs+deputize").get_json()["next"] is None  # one page
+    collapsed = client.get("/api/search?q=said&limit=10&collapse=copies").get_json()
+    assert collapsed["next"] is None
+    assert any("no cursor for a collapsed list" in w for w in collapsed["warnings"])

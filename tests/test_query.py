@@ -76,8 +76,9 @@ def test_parses_to(text, tree):
         ("()", "empty parentheses (at character 1)"),
         (
             "foo:bar",
-            "unknown field foo: (known: author:, body:, date:, language:, place:, publisher:, "
-            "section:, source:, tags:, title:) (at character 1)",
+            "unknown field foo: (known: author:, body:, date:, keyword:, keywords:, lang:, "
+            "language:, place:, publisher:, section:, source:, tag:, tags:, title:) "
+            "(at character 1)",
         ),
         ("date:2025-13", "bad date '2025-13': month must be in 1..12 (at character 6)"),
         (

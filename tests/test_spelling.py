@@ -246,3 +246,26 @@ def test_source_and_date_written_in_the_query_count_as_filters_on_an_empty_page(
     found = run_search(names, SearchRequest(query="source:Reuters Khamenei date:2019"))
     assert found.total == 0
     assert found.without_filters["clauses"] == NAMES["Khamenei"]
+
+
+def test_two_common_names_one_edit_apart_are_not_called_spellings_of_each_other(
+    tmp_path, engine_name
+):
+    """Iraq and Iran, Cuba and Ciba: common names one edit apart are different names; a very
+    rare one beside a common one is another spelling, and the hint's count is what its search
+    finds."""
+    rows = records({"Iraq": 40, "Iran": 90, "Volcker": 20, "Volker": 1}, prefix="x")
+    rows += [dict(rows[0], id="x-extra", body="Volcker's testimony, by Volcker himself.")]
+    write(tmp_path / "n.jsonl", rows)
+    index = build_index(tmp_path / "index", [tmp_path / "n.jsonl"], engine_name)
+    with open_archive(index) as engine:
+        assert run_search(engine, SearchRequest(query="Iraq")).spellings == []
+        found = run_search(engine, SearchRequest(query="Volker")).spellings
+        assert found == [("Volcker", run_search(engine, SearchRequest(query="Volcker")).total)]
+        assert found[0][1] == 21
+
+
+def test_a_loose_word_lists_only_spellings_the_archive_holds(names):
+    found = run_search(names, SearchRequest(query="Zelenskee~2"))
+    assert found.total == sum(NAMES[n] for n in ("Zelensky", "Zelenskyy", "Zelenskiy"))
+    assert set(found.variants["zelenskee~2"]) == {"Zelensky", "Zelenskyy", "Zelenskiy"}

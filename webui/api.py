@@ -64,6 +64,10 @@ def search():
     if search_request.collapse != "none" or not 0 < results.total <= MAX_PINNED:
         if cursor:
             return json_error(400, "bad_request", "a cursor pages articles: use collapse=none")
+        if search_request.collapse != "none" and results.pages > 1:  # say why there is no next
+            document["warnings"].append(
+                "no cursor for a collapsed list: page with &page=, or use collapse=none and next"
+            )
         return jsonify(document)
     size = search_request.page_size
     if not cursor:

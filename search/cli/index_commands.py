@@ -124,7 +124,7 @@ def fields_summary(field_counts: dict[str, dict[str, int]]) -> dict:
     """Per faceted field any article has: how many distinct values, and the most common."""
     return {
         name: {
-            "values": len(merged(field_counts[name])),
+            "values": len(merged(field_counts[name], name)),
             "top": [{"value": f.value, "count": f.count} for f in top],
         }
         for name, top in field_facets(field_counts, STATS_TOP_VALUES).items()

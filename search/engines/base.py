@@ -51,6 +51,14 @@ _NAME_BREAK = re.compile(r"\s*(?:,|;|&|\band\b)\s*")
 LABEL_SEPARATOR = "\x1f"  # between a faceted field's name and its value in an engine's column
 
 
+def author_names(byline: str) -> list[str]:
+    """The names of a byline; "Smith, John" (one name, surname first) stays one."""
+    names = [name for name in _NAME_BREAK.split(byline) if name]
+    if len(names) == 2 and byline.count(",") == 1 and all(" " not in n for n in names):
+        return [byline.strip()]
+    return names
+
+
 def facet_values(article: Article) -> list[tuple[str, str]]:
     """(field, value) for every faceted field of the article: each name of its byline (a
     co-written article counts for each author), its place and its metadata. Both engines
@@ -58,7 +66,7 @@ def facet_values(article: Article) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     if article.author:
         seen = set()
-        for name in _NAME_BREAK.split(article.author):
+        for name in author_names(article.author):
             if name and name.casefold() not in seen:
                 seen.add(name.casefold())
                 pairs.append(("author", name))

@@ -68,6 +68,20 @@ def _delimiter(input_file: InputFile) -> str:
     return best if counts[best] else ","
 
 
+def _names(header: list[str]) -> list[str]:
+    """Column names as fields: lower case; a blank one is ``column N`` and a repeated one gets
+    `` (2)``, so no cell is lost to another of the same name and none is shown unnamed."""
+    names: list[str] = []
+    for number, raw in enumerate(header, start=1):
+        name = raw.strip().lower() or f"column {number}"
+        unique, copy = name, 1
+        while unique in names:
+            copy += 1
+            unique = f"{name} ({copy})"
+        names.append(unique)
+    return names
+
+
 def read_csv(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
     csv.field_size_limit(FIELD_SIZE_LIMIT)
     delimiter = _delimiter(input_file)
@@ -82,7 +96,7 @@ def read_csv(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
         except csv.Error as exc:
             yield IngestError(input_file.display, "line 1", f"bad header row: {exc}")
             return
-        header = [h.strip().lower() for h in header]
+        header = _names(header)
         if "\x00" in "".join(header):
             yield IngestError(input_file.display, None, "binary data (NUL bytes), not CSV")
             return

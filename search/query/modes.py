@@ -24,6 +24,11 @@ from search.query.tree import And, MatchNone, Node, Or, Term
 
 AUTO_MIN_TERMS = 5
 
+# Quotes as word processors and phones write them: “oil prices” pasted in is a phrase.
+_TYPOGRAPHIC = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb", '"'))
+# A field clause (``source:reuters``, ``author:"Ted Hesson"``) beside plain words: a filter on a
+# question, which is still read as a question.
+_FIELD_CLAUSE = re.compile(r'(?:^|(?<=\s))[A-Za-z_]+:(?:"[^"]*"|[^\s"()]+)(?=\s|$)')
 _OPERATOR = re.compile(r'["()\[\]*?~]|(?:^|\s)[-+]\S|\b[A-Za-z_]+:\S')
 _BOOLEAN = re.compile(r"\b(?:AND|OR|NOT)\b")
 
@@ -51,22 +56,54 @@ def is_operator_free(text: str) -> bool:
     return not (_BOOLEAN.search(body) and any(c.islower() for c in body))
 
 
+def _question(text: str) -> tuple[list[str], str] | None:
+    """(field clauses, the words) when ``text`` is a long plain question, perhaps with field
+    clauses beside it; None otherwise."""
+    clauses = _FIELD_CLAUSE.findall(text)
+    words = _FIELD_CLAUSE.sub(" ", text)
+    if words.strip() and is_operator_free(words) and len(analyze_terms(words)) >= AUTO_MIN_TERMS:
+        return clauses, words
+    return None
+
+
 def mode_used(text: str, mode: str = "auto") -> str:
     """How ``build_query`` reads ``text`` in ``mode``: "all" (words side by side must all
     match) or "any" (any of them, best first), what a page must say when auto chose "any"."""
     if mode == "any":
         return "any"
-    if mode == "auto" and is_operator_free(text) and len(analyze_terms(text)) >= AUTO_MIN_TERMS:
+    if mode == "auto" and _question(text.translate(_TYPOGRAPHIC)):
         return "any"
     return "all"
 
 
 def build_query(text: str, mode: str = "auto") -> Node:
-    """The query tree for ``text`` in ``mode``; raises QuerySyntaxError only for written syntax."""
+    """The query tree for ``text`` in ``mode``; raises QuerySyntaxError only for written syntax.
+    A long question's field clauses must all match; its words are any of them, best first."""
+    text = text.translate(_TYPOGRAPHIC)
     if mode == "any":
         return parse_query(text, default_or=True)
+    if mode == "auto" and (question := _question(text)):
+        clauses, words = question
+        if not clauses:
+            return words_query(words)
+        return And((parse_query(" ".join(clauses)), words_query(words)))
     if mode == "auto" and is_operator_free(text):
-        if len(analyze_terms(text)) >= AUTO_MIN_TERMS:
-            return words_query(text)
         return parse_query(text.rstrip().rstrip("?") or text)
     return parse_query(text)
+
+
+def strict_query(text: str, mode: str = "auto") -> Node:
+    """``text`` with every word required: what "show only those" runs beside a page that read
+    the words as any of them (a question's field clauses stay as they are)."""
+    text = text.translate(_TYPOGRAPHIC)
+    question = _question(text) if mode == "auto" else None
+    if question is None:
+        return parse_query(text)
+    clauses, words = question
+    strict = words_query(words, conjunction=True)
+    return And((parse_query(" ".join(clauses)), strict)) if clauses else strict
+
+
+def question_words(text: str) -> int:
+    """How many distinct words a query holds, its field clauses aside."""
+    return len(set(analyze_terms(_FIELD_CLAUSE.sub(" ", text.translate(_TYPOGRAPHIC)))))

@@ -143,7 +143,7 @@ def _lex(text: str) -> list[_Token]:
             elif field and not field.group(2).startswith("//"):
                 name = _name(field.group(1))
                 if name not in FIELDS:
-                    known = ", ".join(f"{f}:" for f in sorted(FIELDS))
+                    known = ", ".join(f"{f}:" for f in sorted({*FIELDS, *ALIASES}))
                     raise QuerySyntaxError(
                         f"unknown field {field.group(1)}: (known: {known})", i, text
                     )
