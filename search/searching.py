@@ -29,6 +29,7 @@ from search.analysis import analyze_terms
 from search.collapse import COUNT_LIMIT, annotate, chunked, collapsed, match_groups
 from search.errors import InvalidRequestError, QuerySyntaxError
 from search.facets import (
+    archive_values,
     date_histogram,
     field_facets,
     missing_value_warning,
@@ -42,7 +43,7 @@ from search.query.dates import BadDate, date_bound
 from search.query.modes import build_query, mode_used, question_words, strict_query
 from search.query.tree import And, DateRange, MatchAll, MatchNone, Node, Or, Term, positive_leaves
 from search.query.wildcards import WildcardExpander
-from search.spelling import other_spellings, suggest, variant_forms, written_terms
+from search.spelling import other_spellings, suggest, value_fields, variant_forms, written_terms
 from search.types import (
     COLLAPSES,
     FACET_FIELDS,
@@ -216,8 +217,10 @@ def spelled(engine: Engine, prepared: Prepared, results: SearchResults) -> None:
     def count(request: SearchRequest) -> int:
         return engine.counts(prepare(engine, request).query, request).total
 
-    query = prepared.request.query  # the outlets are read only when one may need fixing
-    known = [f.value for f in engine.stats().sources] if "source:" in query.casefold() else []
+    # a field's values are read only when the query names the field
+    known = {
+        name: list(archive_values(engine, name)) for name in value_fields(prepared.request.query)
+    }
     found = suggest(engine, prepared.request, prepared.parsed, known, count, results.total)
     if found is not None:
         results.suggestion = (found.query, found.total, found.unfiltered)

@@ -37,7 +37,7 @@ from rapidfuzz.distance import OSA
 from search.analysis import analyze_terms, fold, token_terms
 from search.query.tree import Fuzzy, Node, Phrase, Term, positive_leaves
 from search.query.wildcards import WildcardExpander
-from search.types import Engine, SearchRequest
+from search.types import Engine, SearchRequest, value_key
 from search.vocabulary import FILE_NAME, Vocabulary, load
 
 RARE = 3
@@ -46,7 +46,16 @@ MIN_ARTICLES = 2  # a suggestion is a word at least two articles hold (not a one
 COMMON_RATIO = 20
 SURFACE_SAMPLE = 5  # articles read to see how a term is written
 _WORD = re.compile(r"(?<![\w:])(?:(?i:title|body):)?([^\W_][\w.'&-]*)")  # words of the text
-_SOURCE = re.compile(r'(?i)\bsource:("[^"]*"|\S+)')
+# A field whose values are checked against the archive's (``section:polotics``), as typed.
+VALUE_FIELDS = {"source": "source", "place": "place", "section": "section", "language": "language"}
+VALUE_FIELDS |= {"lang": "language", "publisher": "publisher", "tags": "tags", "tag": "tags"}
+VALUE_FIELDS |= {"keywords": "tags", "keyword": "tags"}
+_VALUE = re.compile(r"(?i)\b(" + "|".join(VALUE_FIELDS) + r'):("[^"]*"|[^\s()"]+)')
+
+
+def value_fields(text: str) -> set[str]:
+    """The fields of ``text``'s clauses whose values a suggestion may correct."""
+    return {VALUE_FIELDS[m.group(1).lower()] for m in _VALUE.finditer(text)}
 
 
 @dataclass(frozen=True)
@@ -206,12 +215,14 @@ def suggest(
     engine: Engine,
     request: SearchRequest,
     query: Node,
-    known_sources: list[str],
+    known: dict[str, list[str]],
     count: Callable[[SearchRequest], int],
     found: int = 0,
 ) -> Suggestion | None:
     """A corrected query for ``request`` (its tree as parsed: ``query``, which ``found``
-    articles match) with its number of matches (``count``: the pipeline's), or None."""
+    articles match) with its number of matches (``count``: the pipeline's), or None. ``known``
+    holds the archive's values of the query's ``field:value`` fields; a place (matched by its
+    words) is corrected only when nothing was found."""
     expander = WildcardExpander(engine.terms_with_prefix)
     corrections: dict[str, str] = {}
     typed = _typed(request.query)
@@ -228,17 +239,18 @@ def suggest(
         text = re.sub(
             rf"(?<![\w:])((?i:title:|body:)?){re.escape(word)}(?!\w)", rf"\g<1>{fixed}", text
         )
-    folded = {s.casefold(): s for s in known_sources}
-    for match in _SOURCE.finditer(request.query):
-        value = match.group(1).strip('"')
-        if value.casefold() in folded:
+    for match in _VALUE.finditer(request.query):
+        typed_field, value = match.group(1), match.group(2).strip('"')
+        name = VALUE_FIELDS[typed_field.lower()]
+        folded = {value_key(v): v for v in known.get(name, ())}
+        if value_key(value) in folded or (name == "place" and found):
             continue
-        close = difflib.get_close_matches(value.casefold(), list(folded), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(value_key(value), list(folded), n=1, cutoff=0.6)
         if close:
-            outlet = folded[close[0]]
-            quoted = f'"{outlet}"' if " " in outlet else outlet
-            text = text.replace(match.group(0), f"source:{quoted}")
-            corrections[value] = outlet
+            fixed = folded[close[0]]
+            quoted = f'"{fixed}"' if " " in fixed else fixed
+            text = text.replace(match.group(0), f"{typed_field}:{quoted}")
+            corrections[value] = fixed
     if not corrections or text == request.query:
         return None
     fixed_request = SearchRequest(

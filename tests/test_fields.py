@@ -238,6 +238,17 @@ def test_a_value_no_article_has_gets_the_closest_one(engine):
     found = run_search(engine, SearchRequest(query="section:polotics"))
     assert found.total == 0
     assert "did you mean section:Politics?" in " ".join(found.warnings)
+    assert found.suggestion == ("section:Politics", 3, None)  # a link with its count
+    assert run_search(engine, SearchRequest(query="keywords:imigration")).suggestion == (
+        "keywords:immigration",
+        4,
+        None,
+    )
+    assert run_search(engine, SearchRequest(query="place:washingtn")).suggestion[:2] == (
+        "place:Washington",
+        3,
+    )
+    assert run_search(engine, SearchRequest(query="section:politics")).suggestion is None
     found = run_search(engine, SearchRequest(query='publisher:"Thomsen Reuters"'))
     assert 'did you mean publisher:"Thomson Reuters"?' in " ".join(found.warnings)
 
