@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from search.collapse import COUNT_LIMIT
+from search.collapse import COUNT_LIMIT, matched_members
 from search.errors import InvalidRequestError, QuerySyntaxError
 from search.groups.views import open_groups
 from search.intervals import (
@@ -241,14 +241,14 @@ class _Counter:
         return self.cache[key]
 
     def _story_days(self, tree: Node, request: SearchRequest) -> tuple[dict[date, int], int]:
-        keys = self.engine.match_keys(tree, request)
-        if len(keys) > COUNT_LIMIT:
+        total = self.engine.counts(tree, request).total
+        if total > COUNT_LIMIT:
             raise InvalidRequestError(
-                f"counting stories needs every match's story, and {len(keys):,} articles are "
+                f"counting stories needs every match's story, and {total:,} articles are "
                 f"more than {COUNT_LIMIT:,}: narrow the dates or sources, or count articles"
             )
         first_seen: dict[int, int | None] = {}
-        for member in self.store.lookup(keys).values():
+        for member in matched_members(self.store, self.engine, tree, request):
             story = member.story if member.story is not None else -member.num
             seen = first_seen.get(story)
             if story not in first_seen or (

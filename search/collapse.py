@@ -15,7 +15,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from search.groups.store import GroupStore, Member
-from search.types import FacetCount, Hit, MatchedArticle
+from search.query.tree import Node
+from search.types import Engine, FacetCount, Hit, MatchedArticle, SearchRequest
 
 COUNT_LIMIT = 100_000
 COLUMN = {"copies": "copy_group", "stories": "story"}
@@ -25,7 +26,7 @@ COLUMN = {"copies": "copy_group", "stories": "story"}
 class MatchGroups:
     """The groups of every match of a search."""
 
-    by_id: dict[str, Member]
+    members: list[Member]
     copy_groups: int
     stories: int
     matches: dict[tuple[str, int], int] = field(default_factory=dict)  # (column, group) -> count
@@ -36,16 +37,26 @@ class MatchGroups:
         page shows (a Counter for every group of 15,000 matches was most of a search's time)."""
         found: dict[tuple[str, int], Counter[str]] = {key: Counter() for key in keys}
         columns = {column for column, _ in keys}
-        for member in self.by_id.values():
+        for member in self.members:
             for column in columns:
                 if (key := (column, _group(member, column))) in found:
                     found[key][member.source] += 1
         return found
 
 
-def match_groups(store: GroupStore, ids: Iterable[str]) -> MatchGroups:
-    by_id = store.lookup(ids)
-    members = list(by_id.values())
+def matched_members(
+    store: GroupStore, engine: Engine, query: Node, request: SearchRequest
+) -> list[Member]:
+    """The groups of every match: joined on ``id_hash`` (the engine reads it from a column,
+    2 ms for 15,000 matches where their ids took 23), or on the ids past the reader's snapshot
+    limit."""
+    members = store.lookup_hashes(engine.match_hashes(query, request))
+    if members is None:
+        members = list(store.lookup(engine.match_keys(query, request)).values())
+    return members
+
+
+def match_groups(members: list[Member]) -> MatchGroups:
     # Counted by C loops (Counter over lists, a set of pairs): 15,000 matches in a few ms.
     copies = Counter(m.copy_group if m.copy_group is not None else -m.num for m in members)
     stories_of = [m.story if m.story is not None else -m.num for m in members]
@@ -59,7 +70,7 @@ def match_groups(store: GroupStore, ids: Iterable[str]) -> MatchGroups:
     matches = {("copy_group", group): n for group, n in copies.items()}
     matches.update((("story", group), n) for group, n in stories.items())
     return MatchGroups(
-        by_id,
+        members,
         copy_groups=len(copies),
         stories=len(stories),
         matches=matches,
@@ -88,7 +99,7 @@ def collapsed(
     seen: set[int | str] = set()
     page: list[MatchedArticle] = []
     for chunk in chunked(ranked, 100):
-        members = known.by_id if known else store.lookup(m.article.id for m in chunk)
+        members = store.lookup(m.article.id for m in chunk)
         for match in chunk:
             group = _group(members.get(match.article.id), column)
             key = group if group is not None else match.article.id
@@ -121,7 +132,7 @@ def annotate(
     collapse: str = "none",
 ) -> list[Hit]:
     """The hits with their groups (names, sizes) and, when collapsed, what each one folds."""
-    members = known.by_id if known else store.lookup(h.id for h in hits)
+    members = store.lookup(h.id for h in hits)
     found = [members.get(h.id) for h in hits]
     copy_nums = [m.copy_group for m in found if m and m.copy_group is not None]
     story_nums = [m.story for m in found if m and m.story is not None]

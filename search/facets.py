@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from datetime import date
+from functools import lru_cache
 
 from search.analysis import analyze_names
 from search.intervals import bucket_end, bucket_label, bucket_starts, fold
@@ -61,13 +62,19 @@ def merged(counts: dict[str, int], name: str | None = None) -> dict[str, int]:
     so sums are exact."""
     totals: dict[str, int] = {}
     spelling: dict[str, str] = {}
+    words = name in ("author", "place")
     for value, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        key = value_key(value)
-        if name in ("author", "place"):
-            key = " ".join(analyze_names(value)) or key
+        key = _facet_key(value, words)
         spelling.setdefault(key, value)
         totals[key] = totals.get(key, 0) + n
     return {spelling[key]: n for key, n in totals.items()}
+
+
+@lru_cache(maxsize=100_000)
+def _facet_key(value: str, words: bool) -> str:
+    """What tells a facet value apart, remembered: a search over "said" counts 1,600 places,
+    and analysing each one again on every search was 38 ms of it."""
+    return (" ".join(analyze_names(value)) if words else "") or value_key(value)
 
 
 def field_facets(

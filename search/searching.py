@@ -26,7 +26,14 @@ from datetime import date
 from math import log
 
 from search.analysis import analyze_terms
-from search.collapse import COUNT_LIMIT, annotate, chunked, collapsed, match_groups
+from search.collapse import (
+    COUNT_LIMIT,
+    annotate,
+    chunked,
+    collapsed,
+    match_groups,
+    matched_members,
+)
 from search.errors import InvalidRequestError, QuerySyntaxError
 from search.facets import (
     archive_values,
@@ -153,7 +160,7 @@ def run_search(engine: Engine, request: SearchRequest) -> SearchResults:
         with store:
             grouped = True
             if 0 < found.total <= COUNT_LIMIT:
-                known = match_groups(store, engine.match_keys(prepared.query, request))
+                known = match_groups(matched_members(store, engine, prepared.query, request))
             if request.collapse != "none":
                 matches = collapsed(
                     engine.iter_hits(prepared.query, request),

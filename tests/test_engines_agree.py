@@ -11,7 +11,7 @@ from search.archive import open_archive
 from search.indexer import update_index
 from search.query.wildcards import WildcardExpander
 from search.searching import iter_hits, match_keys, prepare, run_search
-from search.types import SearchRequest
+from search.types import SearchRequest, id_hash
 from tests.conftest import HAVE_TANTIVY, REUTERS_SLICE
 
 pytestmark = pytest.mark.skipif(not HAVE_TANTIVY, reason="tantivy is not installed ([fast])")
@@ -81,6 +81,9 @@ def test_the_same_articles_match_with_the_same_counts(engines, text, filtered):
         )
     expected = match_keys(whoosh, request)
     assert match_keys(tantivy, request) == expected
+    hashes = sorted(id_hash(i) for i in expected)  # what group counts join on, on each engine
+    assert sorted(whoosh.match_hashes(prepare(whoosh, request).query, request)) == hashes
+    assert sorted(tantivy.match_hashes(prepare(tantivy, request).query, request)) == hashes
     parsed = prepare(whoosh, request).parsed
     expanded = WildcardExpander(whoosh.terms_with_prefix).expand(parsed)
     assert WildcardExpander(tantivy.terms_with_prefix).expand(parsed) == expanded  # same terms

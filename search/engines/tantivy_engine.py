@@ -18,16 +18,19 @@ import heapq
 import json
 import threading
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import tantivy
 
-from search.engines.base import LABEL_SEPARATOR, damage, folder_identity, folder_size
+from search.engines.base import damage, folder_identity, folder_size
 from search.engines.tantivy_query import Translator, date_query, is_loose, loose_phrase_query
 from search.engines.tantivy_schema import (
     TANTIVY_META,
     build_schema,
+    day_counts,
+    epoch_day,
+    field_counts,
     split_keys,
     stored_article,
     stored_fields,
@@ -49,7 +52,6 @@ from search.types import (
 ENGINE_NAME = "tantivy"
 PAGE = 2_000  # hits read per batch when every match is streamed
 SECONDS_PER_DAY = 86_400
-EPOCH = date(1970, 1, 1)
 _MAX_AGG_BUCKETS = 65_000
 _LABELS_AGG = {"terms": {"field": "labels", "size": _MAX_AGG_BUCKETS}}
 
@@ -225,7 +227,7 @@ class TantivyEngine(Engine):
         everything = tantivy.Query.all_query()
         articles = searcher.num_docs
         sources: dict[str, int] = {}
-        field_counts: dict[str, dict[str, int]] = {}
+        fields_found: dict[str, dict[str, int]] = {}
         first = last = None
         dated = 0
         if articles:
@@ -237,12 +239,12 @@ class TantivyEngine(Engine):
                     "labels": _LABELS_AGG,
                 },
             )
-            field_counts = _field_counts(aggs["labels"])
+            fields_found = field_counts(aggs["labels"])
             sources = {b["key"]: b["doc_count"] for b in aggs["sources"]["buckets"]}
             dated = int(aggs["dates"]["count"])
             if dated:
-                first = _epoch_day(aggs["dates"]["min"])
-                last = _epoch_day(aggs["dates"]["max"])
+                first = epoch_day(aggs["dates"]["min"])
+                last = epoch_day(aggs["dates"]["max"])
         meta = self._meta()
         last_indexed = None
         try:
@@ -264,7 +266,7 @@ class TantivyEngine(Engine):
             schema_version=self.schema_version,
             last_indexed=last_indexed,
             generation=int(meta.get("opstamp", 0)),
-            field_counts=field_counts,
+            field_counts=fields_found,
         )
 
     # -------------------------------------------------------------------------------- searching
@@ -323,11 +325,11 @@ class TantivyEngine(Engine):
             tquery, {"sources": sources_agg, "days": days_agg, "labels": _LABELS_AGG}
         )
         sources = {b["key"]: b["doc_count"] for b in aggs["sources"]["buckets"]}
-        found = EngineResults(sum(sources.values()), [], sources, _days(aggs["days"]))
-        found.field_counts = _field_counts(aggs["labels"])
+        found = EngineResults(sum(sources.values()), [], sources, day_counts(aggs["days"]))
+        found.field_counts = field_counts(aggs["labels"])
         if per_source:
             found.source_day_counts = {
-                b["key"]: _days(b["days"]) for b in aggs["sources"]["buckets"]
+                b["key"]: day_counts(b["days"]) for b in aggs["sources"]["buckets"]
             }
         return found
 
@@ -353,6 +355,16 @@ class TantivyEngine(Engine):
         if not searcher.num_docs:
             return {}
         return {i: h for i, h, _ in self._keys(searcher, self._query(searcher, query, request))}
+
+    def match_hashes(self, query: Node, request: SearchRequest) -> list[int]:
+        """From the ``idhash`` column, by a search sorted on it (2 ms for 15,000 matches)."""
+        searcher = self._searcher()
+        tquery = self._query(searcher, query, request) if searcher.num_docs else None
+        total = searcher.search(tquery, 1).count if tquery is not None else 0
+        if not total:
+            return []
+        found = searcher.search(tquery, total, count=False, order_by_field="idhash")
+        return [value for value, _address in found.hits]
 
     def ranked_ids(self, query: Node, request: SearchRequest) -> list[tuple[str, float | None]]:
         """The ranked addresses joined to the ``keys`` column by address: no stored reads."""
@@ -381,19 +393,3 @@ class TantivyEngine(Engine):
             found = self._ranked(searcher, tquery, request.sort, PAGE, offset)
             for key, address in found.hits:
                 yield self._hit(searcher, key, address, request.sort)
-
-
-def _field_counts(aggregation: dict) -> dict[str, dict[str, int]]:
-    counts: dict[str, dict[str, int]] = {}
-    for bucket in aggregation["buckets"]:
-        name, value = bucket["key"].split(LABEL_SEPARATOR, 1)
-        counts.setdefault(name, {})[value] = bucket["doc_count"]
-    return counts
-
-
-def _days(histogram: dict) -> dict[date, int]:
-    return {_epoch_day(b["key"]): b["doc_count"] for b in histogram["buckets"] if b["doc_count"]}
-
-
-def _epoch_day(seconds: float) -> date:
-    return EPOCH + timedelta(days=int(seconds) // SECONDS_PER_DAY)

@@ -19,12 +19,15 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import tantivy
 
-from search.engines.base import article_from_stored, labels, stored_extras
-from search.types import METADATA_FIELDS, Article, IndexDocument, value_key
+from search.engines.base import LABEL_SEPARATOR, article_from_stored, labels, stored_extras
+from search.types import METADATA_FIELDS, Article, IndexDocument, id_hash, value_key
 
+SECONDS_PER_DAY = 86_400
+EPOCH = date(1970, 1, 1)
 TANTIVY_META = "meta.json"  # tantivy's own commit point, replaced atomically by each commit
 UNDATED_KEY = 2**63 - 1
 TERMS_TOKENIZER = "whitespace"
@@ -65,6 +68,7 @@ def build_schema():
         builder.add_text_field(f"{name}_key", tokenizer_name="raw", index_option="basic")
     # Every faceted value, "field\x1fvalue" as written: one terms aggregation counts them all.
     builder.add_text_field("labels", fast=True, tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("idhash", fast=True)  # the id's ``id_hash``: groups join on it
     builder.add_integer_field("date", indexed=True, fast=True)
     builder.add_integer_field("newest", fast=True)
     builder.add_integer_field("oldest", fast=True)
@@ -105,6 +109,7 @@ def document(doc: IndexDocument, indexed_at: str):
         fields["labels"] = faceted
     stored.update(stored_extras(article))
     built = tantivy.Document(**fields)
+    built.add_integer("idhash", id_hash(article.id))
     if article.published:
         seconds = int(article.published.timestamp())
         stored["published"] = article.published.isoformat()
@@ -124,3 +129,20 @@ def stored_fields(doc) -> dict:
 
 def stored_article(doc) -> Article:
     return article_from_stored(stored_fields(doc))
+
+
+def field_counts(aggregation: dict) -> dict[str, dict[str, int]]:
+    """The ``labels`` terms aggregation as counts per field and value."""
+    counts: dict[str, dict[str, int]] = {}
+    for bucket in aggregation["buckets"]:
+        name, value = bucket["key"].split(LABEL_SEPARATOR, 1)
+        counts.setdefault(name, {})[value] = bucket["doc_count"]
+    return counts
+
+
+def day_counts(histogram: dict) -> dict[date, int]:
+    return {epoch_day(b["key"]): b["doc_count"] for b in histogram["buckets"] if b["doc_count"]}
+
+
+def epoch_day(seconds: float) -> date:
+    return EPOCH + timedelta(days=int(seconds) // SECONDS_PER_DAY)

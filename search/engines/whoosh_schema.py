@@ -20,7 +20,7 @@ from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
 from search.engines.base import LABEL_SEPARATOR, article_from_stored, labels, stored_extras
-from search.types import METADATA_FIELDS, EngineResults, IndexDocument, value_key
+from search.types import METADATA_FIELDS, EngineResults, IndexDocument, id_hash, value_key
 
 UNDATED = 2**63 - 1  # what a NUMERIC column holds for a document without the field
 UNDATED_DAY = -(2**31)
@@ -176,6 +176,23 @@ class _Columns:
         self.docs_by_day = [n for _, n in dated]
         self._read_labels(reader)
         self._by_source: dict[str, set[int]] | None = None
+        self._id_hashes: list[int] | None = None
+
+    def hashes_by_id(self) -> dict[str, str]:
+        """Id -> content hash of every live document: what a reindex compares against."""
+        return {self.ids[n]: self.hashes[n] for n in self.live}
+
+    def ids_by_digest(self) -> dict[str, str]:
+        """Raw-record digest -> id of every live document that has one."""
+        digests, ids = self.digests, self.ids
+        return {digests[n].decode("ascii", "replace"): ids[n] for n in self.live if digests[n]}
+
+    @property
+    def id_hashes(self) -> list[int]:
+        """Every document's ``id_hash``, made on first use (10 ms for 21,578 articles)."""
+        if self._id_hashes is None:
+            self._id_hashes = [id_hash(i) for i in self.ids]
+        return self._id_hashes
 
     def source_docs(self, name: str) -> set[int]:
         """The live documents of a source (any case): a source filter reads this instead of

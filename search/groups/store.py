@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from search.groups.fingerprints import Fingerprint
+from search.types import id_hash
 
 GROUPS_FILE = "groups.sqlite"
 SCHEMA = 2
@@ -31,9 +32,11 @@ HASH_CHARS = 16  # of the content hash: enough to tell a changed article
 IN_CHUNK = 500  # values in one IN (...) list
 # Up to this many articles, readers keep every article's groups in memory (about 300 bytes an
 # article), renewed when the file's generation changes: a search then looks up 15,000 matches'
-# groups in 2 ms instead of 45 ms of SQLite queries. Larger archives query the file each time.
+# groups in 2 ms instead of 45 ms of SQLite queries, by id or by ``id_hash``. Larger archives
+# query the file each time.
 MEMORY_LIMIT = 250_000
-_SNAPSHOTS: dict[str, tuple[str, dict[str, Member]]] = {}  # file -> (generation, by id)
+# file -> (generation, members by id, members by ``id_hash`` of their id)
+_SNAPSHOTS: dict[str, tuple[str, dict[str, Member], dict[int, Member]]] = {}
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -260,11 +263,21 @@ class GroupStore:
         """The groups of many articles at once: from the reader's snapshot, else one query per
         500 ids."""
         if self.readonly and (snapshot := self._snapshot()) is not None:
-            return {i: member for i in ids if (member := snapshot.get(i)) is not None}
+            by_id = snapshot[0]
+            return {i: member for i in ids if (member := by_id.get(i)) is not None}
         sql = f"SELECT {MEMBER_COLUMNS} FROM article WHERE id IN ({{marks}})"
         return {row[1]: Member(*row) for row in self.rows_in(sql, ids)}
 
-    def _snapshot(self) -> dict[str, Member] | None:
+    def lookup_hashes(self, hashes: Iterable[int]) -> list[Member] | None:
+        """The groups of the articles with these ``id_hash``es, from the reader's snapshot;
+        None without one (an archive past ``MEMORY_LIMIT``: look up by id)."""
+        snapshot = self._snapshot() if self.readonly else None
+        if snapshot is None:
+            return None
+        by_hash = snapshot[1]
+        return [member for h in hashes if (member := by_hash.get(h)) is not None]
+
+    def _snapshot(self) -> tuple[dict[str, Member], dict[int, Member]] | None:
         """Every article's groups as of the file's current generation (see ``MEMORY_LIMIT``),
         read in one transaction so the generation and the rows agree."""
         key = str(self.path)
@@ -274,16 +287,17 @@ class GroupStore:
                 generation = self.meta("generation")
                 cached = _SNAPSHOTS.get(key)
                 if generation is None or (cached is not None and cached[0] == generation):
-                    return cached[1] if generation is not None else None
+                    return cached[1:] if generation is not None else None
                 if self.db.execute("SELECT count(*) FROM article").fetchone()[0] > MEMORY_LIMIT:
                     return None
                 rows = self.db.execute(f"SELECT {MEMBER_COLUMNS} FROM article").fetchall()
             finally:
                 self.db.execute("COMMIT")
         members = {row[1]: Member(*row) for row in rows}
+        by_hash = {id_hash(i): member for i, member in members.items()}
         _SNAPSHOTS.clear()  # one archive's at a time: the web app serves one
-        _SNAPSHOTS[key] = (generation, members)
-        return members
+        _SNAPSHOTS[key] = (generation, members, by_hash)
+        return members, by_hash
 
     def ids(self, nums: Iterable[int]) -> dict[int, str]:
         """Article ids by number: the names of groups."""
