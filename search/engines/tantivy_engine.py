@@ -47,6 +47,7 @@ from search.types import (
     IndexStats,
     MatchedArticle,
     SearchRequest,
+    id_hash,
 )
 
 ENGINE_NAME = "tantivy"
@@ -375,8 +376,11 @@ class TantivyEngine(Engine):
         total = searcher.search(tquery, 1).count
         if not total:
             return []
-        keyed = searcher.search(tquery, total, count=False, order_by_field="keys")
-        id_at = {(a.segment_ord, a.doc): split_keys(v)[0] for v, a in keyed.hits}
+        # addresses -> id hashes (a sort on an integer column) -> ids (the matches' keys): 25 ms
+        # for 15,000 matches, where a sort on the text column of keys took 180
+        ids = {id_hash(i): i for i, _, _ in self._keys(searcher, tquery)}
+        hashed = searcher.search(tquery, total, count=False, order_by_field="idhash")
+        id_at = {(a.segment_ord, a.doc): ids[v] for v, a in hashed.hits}
         ranked = self._ranked(searcher, tquery, request.sort, total, 0)
         order = [(key, id_at[(a.segment_ord, a.doc)]) for key, a in ranked.hits]
         if request.sort == "relevance":
