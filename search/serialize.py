@@ -4,12 +4,16 @@ title), never as markup: each client marks them its own way."""
 
 from __future__ import annotations
 
-from search.attention import Attention
-from search.concordance import Line
-from search.coverage import Story
-from search.significant import SignificantTerms
+import typing
+
 from search.types import FACET_FIELDS, Article, Hit, SearchResults
-from search.volume import Gap, Volume
+
+if typing.TYPE_CHECKING:  # only named here: `morgue search --json` need not import them
+    from search.attention import Attention
+    from search.concordance import Line
+    from search.coverage import Story
+    from search.significant import SignificantTerms
+    from search.volume import Gap, Volume
 
 
 def hit_to_dict(hit: Hit) -> dict:
