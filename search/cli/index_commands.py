@@ -113,7 +113,12 @@ def stats(as_json, index_dir) -> None:
         "Sources:    " + (", ".join(f"{s.value} {s.count:,}" for s in info.sources[:20]) or "-")
     )
     click.echo(
-        "Fields:     " + ("by value" if document["fields"] else "- (no author, place or metadata)")
+        "Fields:     "
+        + (
+            "distinct values; the most common"
+            if document["fields"]
+            else "- (no author, place or metadata)"
+        )
     )
     for name, field in document["fields"].items():
         top = ", ".join(f"{v['value']} {v['count']:,}" for v in field["top"])
