@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from functools import lru_cache
 
 from search.types import METADATA_FIELDS
 
@@ -36,9 +37,20 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _line(value: object, limit: int) -> str:
-    text = unicodedata.normalize("NFC", str(value))
-    text = _SPACES.sub(" ", _CONTROL.sub(" ", text)).strip()
+    """One line of text: NFC, controls and runs of spaces as one space, cut at ``limit``. Most
+    values are short printable ASCII already, which skips the work (a fifth of a build's time
+    went here for Reuters' fourteen extra fields an article)."""
+    text = value if isinstance(value, str) else str(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    if not text.isprintable() or "  " in text or text[:1].isspace() or text[-1:].isspace():
+        text = _SPACES.sub(" ", _CONTROL.sub(" ", text)).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+@lru_cache(maxsize=4096)
+def _field_name(key: str) -> str:
+    return _line(key, 80)
 
 
 def _items(value: object, split: bool) -> list[str]:
@@ -69,8 +81,8 @@ def metadata_of(fields: dict) -> tuple[tuple[tuple[str, str], ...], set[str], li
     for name, aliases in METADATA_ALIASES.items():
         seen: set[str] = set()
         dropped = 0
-        for key in aliases:
-            items = _items(fields.get(key), split=name == "tags")
+        for key in [key for key in aliases if key in fields]:
+            items = _items(fields[key], split=name == "tags")
             if not items:
                 continue
             used.add(key)
@@ -114,7 +126,7 @@ def extra_of(fields: dict, known: set[str]) -> tuple[tuple[str, str], ...]:
             text = str(value)
         text = _line(text, MAX_EXTRA_CHARS)
         if text:
-            pairs.append((_line(key, 80), text))
+            pairs.append((_field_name(key), text))
         if len(pairs) == MAX_EXTRA_FIELDS:
             break
     return tuple(pairs)
