@@ -1,8 +1,8 @@
 """The tantivy engine: the same Morgue on a Rust index, for archives of millions of articles.
 
-tantivy specifics live in this module, ``tantivy_schema``, ``tantivy_query`` and
-``tantivy_writer`` and nowhere else. How it keeps the same behaviour as the Whoosh engine (the
-contract tests run every check on both):
+tantivy specifics live in this module, ``tantivy_schema``, ``tantivy_query``,
+``tantivy_counts`` and ``tantivy_writer`` and nowhere else. How it keeps the same behaviour as
+the Whoosh engine (the contract tests run every check on both):
 
 * Terms are made by our own analyzer before they reach the engine and indexed with tantivy's
   whitespace tokenizer, so both engines hold exactly the same terms at the same positions, and a
@@ -23,6 +23,7 @@ from pathlib import Path
 
 import tantivy
 
+from search.engines import tantivy_counts
 from search.engines.base import damage, folder_identity, folder_size
 from search.engines.tantivy_query import Translator, date_query, is_loose, loose_phrase_query
 from search.engines.tantivy_schema import (
@@ -52,9 +53,6 @@ from search.types import (
 
 ENGINE_NAME = "tantivy"
 PAGE = 2_000  # hits read per batch when every match is streamed
-SECONDS_PER_DAY = 86_400
-_MAX_AGG_BUCKETS = 65_000
-_LABELS_AGG = {"terms": {"field": "labels", "size": _MAX_AGG_BUCKETS}}
 
 
 class TantivyEngine(Engine):
@@ -139,7 +137,7 @@ class TantivyEngine(Engine):
         total = searcher.search(query, 1).count
         if not total:
             return
-        if total <= _MAX_AGG_BUCKETS:
+        if total <= tantivy_counts.MAX_AGG_BUCKETS:
             terms = {"field": "keys", "size": total, "segment_size": total}
             buckets = searcher.aggregate(query, {"keys": {"terms": terms}})["keys"]["buckets"]
             if len(buckets) == total:
@@ -232,12 +230,12 @@ class TantivyEngine(Engine):
         first = last = None
         dated = 0
         if articles:
-            aggs = searcher.aggregate(
+            aggs = tantivy_counts.aggregate_with_labels(
+                searcher,
                 everything,
                 {
-                    "sources": {"terms": {"field": "source_name", "size": _MAX_AGG_BUCKETS}},
+                    "sources": tantivy_counts.SOURCES_AGG,
                     "dates": {"stats": {"field": "date"}},
-                    "labels": _LABELS_AGG,
                 },
             )
             fields_found = field_counts(aggs["labels"])
@@ -318,13 +316,14 @@ class TantivyEngine(Engine):
     def _aggregated(self, searcher, tquery, per_source: bool = False) -> EngineResults:
         """Counts from tantivy's aggregations: every article has a source, so the total is the
         sum of the source buckets (no second pass to count)."""
-        days_agg = {"histogram": {"field": "date", "interval": SECONDS_PER_DAY, "min_doc_count": 1}}
-        sources_agg: dict = {"terms": {"field": "source_name", "size": _MAX_AGG_BUCKETS}}
         if per_source:
-            sources_agg["aggs"] = {"days": days_agg}
-        aggs = searcher.aggregate(
-            tquery, {"sources": sources_agg, "days": days_agg, "labels": _LABELS_AGG}
-        )
+            aggs = tantivy_counts.aggregate_per_source(searcher, self._schema, tquery)
+        else:
+            aggs = tantivy_counts.aggregate_with_labels(
+                searcher,
+                tquery,
+                {"sources": tantivy_counts.SOURCES_AGG, "days": tantivy_counts.DAYS_AGG},
+            )
         sources = {b["key"]: b["doc_count"] for b in aggs["sources"]["buckets"]}
         found = EngineResults(sum(sources.values()), [], sources, day_counts(aggs["days"]))
         found.field_counts = field_counts(aggs["labels"])
