@@ -84,7 +84,7 @@ _DATELINE = re.compile(
     r"""^\s*
     (?P<place>[A-Z][A-Za-z.'\- ]{1,40}?              # WASHINGTON, NEW YORK, St. LOUIS
       (?:/[A-Z][A-Za-z.'\- ]{1,40}?)?)               # NEW YORK/LONDON
-    (?:,\s*[A-Za-z][A-Za-z0-9.\- ]{0,30}?){0,3}      # , Mass., April 7 / , Va. Feb 26
+    (?P<qualifiers>(?:,\s*[A-Za-z][A-Za-z0-9.\- ]{0,30}?){0,3})  # , Mass., April 7 / , Va. Feb 26
     \s*(?:\((?P<credit>[A-Za-z][A-Za-z .&-]{0,30})\))?
     \s*[-\u2013\u2014]{1,2}\s""",
     re.VERBOSE,
@@ -204,6 +204,11 @@ def parse_dateline(text: str, trusted: bool = False) -> Dateline:
     capitals = place.replace(".", "").replace("'", "").replace("-", "").replace(" ", "")
     if not (capitals.replace("/", "").isupper() or trusted or credit):
         return Dateline(None, None)
+    # Qualifiers are a state or a date ('Mass.', 'April 7'); one in lower case is a sentence
+    # ('IBM, the computer maker, said on Monday - ...'), unless a credit or the field vouches.
+    lowered = any(part.strip()[:1].islower() for part in match.group("qualifiers").split(","))
+    if lowered and not (trusted or credit):
+        return Dateline(None, None)
     credit_name = _WIRE_CREDITS.get(credit.strip().casefold()) if credit else None
     return Dateline(place_name(place), credit_name, match.end())
 
@@ -227,9 +232,9 @@ def split_byline(text: str) -> tuple[str | None, str]:
     match = _BYLINE.match(head)
     if not match:
         match = _BYLINE_BEFORE_DATELINE.match(head)
-        if not match:
+        rest = text.lstrip()[match.end() :] + sep + rest if match else ""
+        if not match or parse_dateline(rest).place is None:  # "By Monday U.S.-led forces ..."
             return None, text
-        rest = text.lstrip()[match.end() :] + sep + rest
     return _WIRE_SUFFIX.sub("", match.group("name")).strip(" ,"), rest.lstrip("\n")
 
 

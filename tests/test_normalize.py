@@ -76,6 +76,9 @@ def test_parse_date_rejects_with_a_reason(raw, reason):
         ("Washington, April 1 (Reuters) - The", "Washington", "Reuters"),  # mixed case, credit
         ("SPRINGFIELD, Ill., April 1 (Reuters) - A", "Springfield", "Reuters"),
         ("Washington, April 1 - The", None, None),  # mixed case without a credit: a sentence
+        # a qualifier in lower case is a sentence, not a state or a date
+        ("IBM, the computer maker, said on Monday - it would cut jobs", None, None),
+        ("OPEC, in a statement - the group said", None, None),
     ],
 )
 def test_parse_dateline(text, place, credit):
@@ -122,6 +125,9 @@ def test_split_byline():
         "WASHINGTON (Reuters) - x",
     )
     assert split_byline("By Ted Hesson, Reuters\n\nx")[0] == "Ted Hesson"  # the wire is no name
+    # "By" opening a sentence, with capitals after it, is no byline without a dateline to end it
+    for sentence in ("By Monday U.S.-led forces had taken the city.", "By Noon PARIS had fallen."):
+        assert split_byline(sentence) == (None, sentence)
 
 
 @pytest.mark.parametrize(
