@@ -16,6 +16,7 @@ import pytest
 
 from search.archive import open_archive, read_meta
 from search.cli import run
+from search.groups import store
 from search.groups.builder import GroupingSettings
 from search.groups.store import GROUPS_FILE, GroupStore
 from search.indexer import update_index
@@ -333,6 +334,23 @@ def test_collapsing_keeps_the_article_total_and_counts_groups(archive):
     assert (wire.copies, wire.collapsed) == (5, 4)
     story = next(h for h in stories.hits if h.story == "wire")
     assert (story.story_size, story.collapsed, story.collapsed_outlets) == (6, 5, 4)
+
+
+def test_an_archive_too_big_to_hold_in_memory_groups_the_same_by_lookup(archive, monkeypatch):
+    """Past ``MEMORY_LIMIT`` articles the groups are read from the file each search, not held:
+    the same collapsed pages and counts either way, and the decision is made once a commit."""
+    held = [search(archive, query="*", page_size=50, collapse=c) for c in ("copies", "stories")]
+    monkeypatch.setattr(store, "MEMORY_LIMIT", 1)
+    monkeypatch.setattr(store, "_SNAPSHOTS", {})
+    looked_up = [
+        search(archive, query="*", page_size=50, collapse=c) for c in ("copies", "stories")
+    ]
+    for one, other in zip(held, looked_up, strict=True):
+        assert (one.copy_groups, one.stories) == (other.copy_groups, other.stories) == (5, 4)
+        assert [(h.id, h.copies, h.story_size) for h in one.hits] == [
+            (h.id, h.copies, h.story_size) for h in other.hits
+        ]
+    assert [entry[1] for entry in store._SNAPSHOTS.values()] == [None]  # "too many", remembered
 
 
 def test_no_match_counts_no_groups(archive):

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from search.groups.fingerprints import Fingerprint
-from search.types import id_hash
+from search.keys import id_hash
 
 GROUPS_FILE = "groups.sqlite"
 SCHEMA = 2
@@ -35,8 +35,8 @@ IN_CHUNK = 500  # values in one IN (...) list
 # groups in 2 ms instead of 45 ms of SQLite queries, by id or by ``id_hash``. Larger archives
 # query the file each time.
 MEMORY_LIMIT = 250_000
-# file -> (generation, members by id, members by ``id_hash`` of their id)
-_SNAPSHOTS: dict[str, tuple[str, dict[str, Member], dict[int, Member]]] = {}
+# file -> (generation, (members by id, members by ``id_hash`` of their id), or None: too many)
+_SNAPSHOTS: dict[str, tuple[str, tuple[dict[str, Member], dict[int, Member]] | None]] = {}
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -286,9 +286,13 @@ class GroupStore:
             try:
                 generation = self.meta("generation")
                 cached = _SNAPSHOTS.get(key)
-                if generation is None or (cached is not None and cached[0] == generation):
-                    return cached[1:] if generation is not None else None
+                if generation is None:
+                    return None
+                if cached is not None and cached[0] == generation:
+                    return cached[1]
                 if self.db.execute("SELECT count(*) FROM article").fetchone()[0] > MEMORY_LIMIT:
+                    _SNAPSHOTS.clear()  # too big, decided once a generation: no count a lookup
+                    _SNAPSHOTS[key] = (generation, None)
                     return None
                 rows = self.db.execute(f"SELECT {MEMBER_COLUMNS} FROM article").fetchall()
             finally:
@@ -296,7 +300,7 @@ class GroupStore:
         members = {row[1]: Member(*row) for row in rows}
         by_hash = {id_hash(i): member for i, member in members.items()}
         _SNAPSHOTS.clear()  # one archive's at a time: the web app serves one
-        _SNAPSHOTS[key] = (generation, members, by_hash)
+        _SNAPSHOTS[key] = (generation, (members, by_hash))
         return members, by_hash
 
     def ids(self, nums: Iterable[int]) -> dict[int, str]:
