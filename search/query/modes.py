@@ -19,7 +19,7 @@ from collections import Counter
 
 from search.analysis import analyze_terms
 from search.errors import QuerySyntaxError
-from search.query.parser import MAX_CLAUSES, parse_query
+from search.query.parser import ALIASES, FIELDS, MAX_CLAUSES, parse_query
 from search.query.tree import And, MatchNone, Node, Or, Term
 
 AUTO_MIN_TERMS = 5
@@ -28,7 +28,8 @@ AUTO_MIN_TERMS = 5
 _TYPOGRAPHIC = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb", '"'))
 # A field clause (``source:reuters``, ``author:"Ted Hesson"``) beside plain words: a filter on a
 # question, which is still read as a question.
-_FIELD_CLAUSE = re.compile(r'(?:^|(?<=\s))[A-Za-z_]+:(?:"[^"]*"|[^\s"()]+)(?=\s|$)')
+_FIELD_NAMES = "|".join(sorted({*FIELDS, *ALIASES}, key=len, reverse=True))  # not http: of a URL
+_FIELD_CLAUSE = re.compile(rf'(?:^|(?<=\s))(?i:{_FIELD_NAMES}):(?:"[^"]*"|[^\s"()]+)(?=\s|$)')
 _OPERATOR = re.compile(r'["()\[\]*?~]|(?:^|\s)[-+]\S|\b[A-Za-z_]+:\S')
 _BOOLEAN = re.compile(r"\b(?:AND|OR|NOT)\b")
 
