@@ -16,7 +16,8 @@ from functools import lru_cache
 
 from search.analysis import analyze_names
 from search.intervals import bucket_end, bucket_label, bucket_starts, fold
-from search.types import FACET_FIELDS, DateBucket, Engine, FacetCount, value_key
+from search.keys import value_key
+from search.types import FACET_FIELDS, DateBucket, Engine, FacetCount
 
 SOURCE_FACET_SIZE = 20
 FIELD_FACET_SIZE = 50  # values kept per field: a page shows a few and the rest on request

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from search.keys import language_code, value_key
 from search.types import METADATA_FIELDS
 
 # Field names readers may use for each metadata field, in order of preference; every alias that
@@ -32,7 +33,6 @@ MAX_EXTRA_FIELDS = 40
 MAX_EXTRA_CHARS = 1_000
 _SEPARATORS = re.compile(r"\s*[,;|]\s*")  # between the tags of one text cell
 _SPACES = re.compile(r"\s+")
-_LANGUAGE_TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*$")  # BCP 47 / POSIX
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -55,16 +55,24 @@ def _field_name(key: str) -> str:
 
 def _items(value: object, split: bool) -> list[str]:
     """A field's values: a list's items (a feed's tags are dicts with a ``term``), or one text,
-    split at commas, semicolons and bars for a multi-valued field such as tags."""
-    if isinstance(value, dict):
-        value = value.get("term") or value.get("name") or value.get("label") or ""
-        return _items(value, split) if value else []
-    if isinstance(value, (list, tuple)):
-        return [item for element in value for item in _items(element, split)]
-    if value is None or isinstance(value, bool):
-        return []
-    text = _line(value, 10 * MAX_VALUE_CHARS)
-    return [part for part in (_SEPARATORS.split(text) if split else [text]) if part]
+    split at commas, semicolons and bars for a multi-valued field such as tags.
+
+    Walked with a stack, not by recursion: a record nested thousands deep is odd input, and odd
+    input gets a field with what it holds, never an aborted run."""
+    found: list[str] = []
+    stack: list[object] = [value]
+    while stack and len(found) <= 10 * MAX_VALUES:
+        value = stack.pop()
+        if isinstance(value, dict):
+            value = value.get("term") or value.get("name") or value.get("label") or ""
+            if value:
+                stack.append(value)
+        elif isinstance(value, (list, tuple)):
+            stack.extend(reversed(value))
+        elif value is not None and not isinstance(value, bool):
+            text = _line(value, 10 * MAX_VALUE_CHARS)
+            found.extend(part for part in (_SEPARATORS.split(text) if split else [text]) if part)
+    return found
 
 
 def metadata_of(fields: dict) -> tuple[tuple[tuple[str, str], ...], set[str], list[str]]:
@@ -74,7 +82,8 @@ def metadata_of(fields: dict) -> tuple[tuple[tuple[str, str], ...], set[str], li
     Tags gather every alias that holds some (``tags`` and ``keywords`` both count); a section,
     language or publisher comes from the first alias that holds one, so a record's ``desk``
     beside its ``section`` stays a field of its own instead of becoming a second section. A
-    value repeated in another case is kept once, as first written."""
+    value repeated in a form a search cannot tell apart (``keys.value_key``: another case,
+    accent or spacing) is kept once, as first written, so a facet never counts it twice."""
     pairs: list[tuple[str, str]] = []
     used: set[str] = set()
     notes: list[str] = []
@@ -88,14 +97,15 @@ def metadata_of(fields: dict) -> tuple[tuple[tuple[str, str], ...], set[str], li
             used.add(key)
             for item in items:
                 value = _line(item, MAX_VALUE_CHARS)
-                if name == "language" and (code := _LANGUAGE_TAG.match(value)):
-                    value = code.group(1).lower()  # en-GB, en_US, EN: the language, en
-                if value.casefold() in seen:
+                if name == "language":
+                    value = language_code(value)  # en-GB, en_US, EN: the language, en
+                key = value_key(value)
+                if not key or key in seen:
                     continue
                 if len(seen) == MAX_VALUES:
                     dropped += 1
                     continue
-                seen.add(value.casefold())
+                seen.add(key)
                 pairs.append((name, value))
             if name != "tags":
                 break
@@ -121,7 +131,10 @@ def extra_of(fields: dict, known: set[str]) -> tuple[tuple[str, str], ...]:
         ):
             text = ", ".join(str(v) for v in value)
         elif isinstance(value, (dict, list, tuple)):
-            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+            try:
+                text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+            except (RecursionError, ValueError):
+                text = "(nested too deeply to show)"
         else:
             text = str(value)
         text = _line(text, MAX_EXTRA_CHARS)

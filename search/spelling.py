@@ -35,9 +35,12 @@ from pathlib import Path
 from rapidfuzz.distance import OSA
 
 from search.analysis import analyze_terms, fold, token_terms
+from search.errors import QuerySyntaxError
+from search.facets import field_query
+from search.keys import value_key
 from search.query.tree import Fuzzy, Node, Phrase, Term, positive_leaves
 from search.query.wildcards import WildcardExpander
-from search.types import Engine, SearchRequest, value_key
+from search.types import Engine, SearchRequest
 from search.vocabulary import FILE_NAME, Vocabulary, load
 
 RARE = 3
@@ -243,13 +246,17 @@ def suggest(
         typed_field, value = match.group(1), match.group(2).strip('"')
         name = VALUE_FIELDS[typed_field.lower()]
         folded = {value_key(v): v for v in known.get(name, ())}
-        if value_key(value) in folded or (name == "place" and found):
+        if (
+            value_key(value) in folded
+            or (name == "place" and found)
+            or "*" in value
+            or "?" in value
+        ):
             continue
         close = difflib.get_close_matches(value_key(value), list(folded), n=1, cutoff=0.6)
         if close:
             fixed = folded[close[0]]
-            quoted = f'"{fixed}"' if " " in fixed else fixed
-            text = text.replace(match.group(0), f"{typed_field}:{quoted}")
+            text = text.replace(match.group(0), field_query(typed_field, fixed))
             corrections[value] = fixed
     if not corrections or text == request.query:
         return None
@@ -260,7 +267,10 @@ def suggest(
         date_to=request.date_to,
         mode=request.mode,
     )
-    total = count(fixed_request)
+    try:
+        total = count(fixed_request)
+    except QuerySyntaxError:  # a correction must never turn a working query into an error
+        return None
     if total:
         return Suggestion(text, total, tuple(corrections.items()))
     bare = SearchRequest(query=text, mode=request.mode)

@@ -3,14 +3,13 @@ engines implement.
 
 Everything here is plain data or an interface: a ``Snippet`` is text plus highlight spans (never
 HTML), so each front end decides how to mark it up and escaping happens in one place per front end.
-Engines import nothing from the rest of Morgue but these types, the errors and the query tree.
+Engines import nothing from the rest of Morgue but these types, ``search.keys``, the errors and
+the query tree.
 """
 
 from __future__ import annotations
 
-import hashlib
 import typing
-import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
@@ -33,24 +32,6 @@ MAX_SOURCE_CHARS = 200
 # (``section:politics``) and counted as a facet; with author and place, the faceted fields.
 METADATA_FIELDS = ("section", "language", "tags", "publisher")
 FACET_FIELDS = ("author", "place", *METADATA_FIELDS)
-
-
-def id_hash(article_id: str) -> int:
-    """A signed 64-bit number for an article id (engines' integer columns are signed): what a
-    search's matches are joined to their groups by, cheaper to read and compare than the id.
-    Two of a million ids share one with a chance of about 1 in 36 billion."""
-    digest = hashlib.blake2b(article_id.encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "little", signed=True)
-
-
-def value_key(value: str) -> str:
-    """How an exact value is matched: any case, accents and spacing, quotes aside (a query's
-    quotes delimit a value, so a value's own cannot be typed): ``section:economia`` finds
-    "Economía". Engines index it, the parser asks it."""
-    if value.isascii():  # most values: no accents to fold, and casefold is lower
-        return " ".join(value.replace('"', " ").lower().split())
-    folded = unicodedata.normalize("NFKD", value.replace('"', " ").casefold())
-    return " ".join("".join(c for c in folded if not unicodedata.combining(c)).split())
 
 
 @dataclass(frozen=True, slots=True)

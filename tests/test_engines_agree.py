@@ -9,9 +9,10 @@ import pytest
 
 from search.archive import open_archive
 from search.indexer import update_index
+from search.keys import id_hash
 from search.query.wildcards import WildcardExpander
 from search.searching import iter_hits, match_keys, prepare, run_search
-from search.types import SearchRequest, id_hash
+from search.types import SearchRequest
 from tests.conftest import HAVE_TANTIVY, REUTERS_SLICE
 
 pytestmark = pytest.mark.skipif(not HAVE_TANTIVY, reason="tantivy is not installed ([fast])")

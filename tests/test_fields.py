@@ -352,3 +352,67 @@ def test_odd_inputs_keep_every_value_findable_and_say_what_they_cut(tmp_path, en
         assert facets["author"] == {"Smith, John": 1, "Ann Lee": 1}
         assert facets["place"] == {"St Louis": 2}  # the same words: one place
         assert len(facets["tags"]) == 50
+
+
+def test_values_are_one_value_in_every_spelling_and_odd_records_never_stop_a_run(
+    tmp_path, engine_name
+):
+    """A value in another case or accent is one facet value, found by either spelling quoted or
+    not; a language tag by its language; a record nested as deep as JSON readers allow keeps
+    what it holds."""
+    deep: list = ["buried"]
+    for _ in range(900):
+        deep = [deep]
+    records = [
+        {"id": "e1", "title": "One", "body": "Harbour one.", "section": "Économie",
+         "tags": ["Économie", "Economie", "economie ", "oilseed"], "language": "en-GB"},
+        {"id": "e2", "title": "Two", "body": "Harbour two.", "section": "economie",
+         "tags": ["oil"], "language": "EN", "wire": {"a": deep}},
+        {"id": "e3", "title": "Three", "body": "Harbour three.", "tags": deep,
+         "publisher": 'The "Harbour" Gazette'},
+    ]  # fmt: skip
+    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    columns = ",".join(["x"] * 2_000)
+    (tmp_path / "wide.csv").write_text(
+        f"id,title,text,{columns}\nw1,Wide,Harbour wide.,{','.join(['v'] * 2_000)}\n"
+    )
+    index = build_index(tmp_path / "index", [tmp_path / "a.jsonl"], engine_name)
+    build_index(index, [tmp_path / "wide.csv"], engine_name)  # a second run, another format
+    with open_archive(index) as engine:
+        assert [v for n, v in engine.get("e1").metadata if n == "tags"] == ["Économie", "oilseed"]
+        assert ids(engine, "tags:buried") == {"e3"}
+        assert dict(engine.get("e2").extra)["wire"].startswith('{"a":[[[[')
+        assert [name for name, _ in engine.get("w1").extra][-2:] == ["x (39)", "x (40)"]
+        for query in ("section:Économie", "section:economie", 'section:"ÉCONOMIE"', "section:Éc*"):
+            assert ids(engine, query) == {"e1", "e2"}, query
+        assert ids(engine, "language:en-GB") == ids(engine, "lang:en") == {"e1", "e2"}
+        facets = run_search(engine, SearchRequest(query="harbour")).field_facets
+        assert {f.value: f.count for f in facets["tags"]}["Économie"] == 1
+        assert [f.count for f in facets["section"]] == [2]  # one value, whichever spelling
+        # a wildcard that matched gets no "did you mean"
+        assert run_search(engine, SearchRequest(query="tags:oil*")).suggestion is None
+        # the closest value holds quotes: the suggestion is a query that runs
+        found = run_search(engine, SearchRequest(query='publisher:"Harbor Gazete"'))
+        assert found.suggestion is not None
+        assert run_search(engine, SearchRequest(query=found.suggestion[0])).total == 1
+    from webui import create_app
+
+    app = create_app({"TESTING": True, "MORGUE_OVERRIDES": {"index_dir": index}})
+    client = app.test_client()
+    assert client.get("/search?q=" + quote('publisher:"Harbor Gazete"')).status_code == 200
+    page = BeautifulSoup(client.get("/search?q=tags%3Aoilseed").data, "html.parser")
+    links = {
+        a.select_one(".facet-value").get_text(): a
+        for a in page.select("section[aria-labelledby=facet-tags] .facet-link")
+    }
+    assert "active" in links["oilseed"]["class"]
+    assert "active" not in links.get("Économie", {"class": []})["class"]
+    page = BeautifulSoup(client.get("/search?q=tag%3Aoil+OR+harbour").data, "html.parser")
+    oil = [
+        a
+        for a in page.select("section[aria-labelledby=facet-tags] .facet-link")
+        if a.select_one(".facet-value").get_text() == "oil"
+    ][0]
+    assert "active" in oil["class"]  # tag: is tags:, so the link takes the clause out
+    assert "oil" not in client.get(oil["href"]).data.decode().split("<title>")[1].split("<")[0]
+    app.extensions["morgue_engine"].close()

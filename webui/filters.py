@@ -8,6 +8,7 @@ import re
 from flask import Flask, url_for
 
 from search.facets import field_query
+from search.query.parser import ALIASES
 from webui.params import query_args
 from webui.render import marked, paragraphs, safe_link, snippet_html
 
@@ -37,13 +38,24 @@ def toggle_source(request, source: str) -> str:
     return search_url(request, sources=(*request.sources, source))
 
 
+def _clause_pattern(name: str, value: str) -> re.Pattern:
+    """A facet value's clause as a whole token of the query, under any name the parser reads as
+    that field (``tag:oil`` is ``tags:oil``) and quoted or not: ``tags:oilseed`` is not it."""
+    names = [name, *(alias for alias, field in ALIASES.items() if field == name)]
+    words = [re.escape(part) for part in value.replace('"', " ").split()]
+    plain = r"\s+".join(words)
+    spelled = rf'(?:{plain}|"\s*{plain}\s*")' if len(words) == 1 else rf'"\s*{plain}\s*"'
+    return re.compile(rf"(?<!\S)(?:{'|'.join(names)}):{spelled}(?!\S)", re.IGNORECASE)
+
+
 def field_link(request, name: str, value: str) -> tuple[str, bool]:
     """The URL that adds a facet value's clause to the query (``section:Politics``), or takes
     it out when the query already holds it, and whether it does."""
     clause = field_query(name, value)
     words = request.query.split()
-    if clause.casefold() in request.query.casefold():
-        kept = re.sub(re.escape(clause), " ", request.query, flags=re.IGNORECASE)
+    pattern = _clause_pattern(name, value)
+    if pattern.search(request.query):
+        kept = pattern.sub(" ", request.query)
         return search_url(request, query=" ".join(kept.split())), True
     return search_url(request, query=" ".join([*words, clause]) if words else clause), False
 

@@ -39,6 +39,7 @@ from search.engines.tantivy_schema import (
 )
 from search.engines.tantivy_writer import TantivyWriter
 from search.errors import IndexDamagedError, IndexNotFoundError
+from search.keys import id_hash
 from search.query.tree import Node, Phrase
 from search.types import (
     Article,
@@ -48,7 +49,6 @@ from search.types import (
     IndexStats,
     MatchedArticle,
     SearchRequest,
-    id_hash,
 )
 
 ENGINE_NAME = "tantivy"

@@ -24,7 +24,8 @@ from datetime import date, timedelta
 import tantivy
 
 from search.engines.base import LABEL_SEPARATOR, article_from_stored, labels, stored_extras
-from search.types import METADATA_FIELDS, Article, IndexDocument, id_hash, value_key
+from search.keys import id_hash, value_key
+from search.types import METADATA_FIELDS, Article, IndexDocument
 
 SECONDS_PER_DAY = 86_400
 EPOCH = date(1970, 1, 1)

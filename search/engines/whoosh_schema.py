@@ -20,7 +20,8 @@ from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
 from search.engines.base import LABEL_SEPARATOR, article_from_stored, labels, stored_extras
-from search.types import METADATA_FIELDS, EngineResults, IndexDocument, id_hash, value_key
+from search.keys import id_hash, value_key
+from search.types import METADATA_FIELDS, EngineResults, IndexDocument
 
 UNDATED = 2**63 - 1  # what a NUMERIC column holds for a document without the field
 UNDATED_DAY = -(2**31)

@@ -72,12 +72,14 @@ def _names(header: list[str]) -> list[str]:
     """Column names as fields: lower case; a blank one is ``column N`` and a repeated one gets
     `` (2)``, so no cell is lost to another of the same name and none is shown unnamed."""
     names: list[str] = []
+    taken: set[str] = set()
+    copies: dict[str, int] = {}  # the last copy number given to each name: linear, not cubic
     for number, raw in enumerate(header, start=1):
-        name = raw.strip().lower() or f"column {number}"
-        unique, copy = name, 1
-        while unique in names:
-            copy += 1
-            unique = f"{name} ({copy})"
+        name = unique = raw.strip().lower() or f"column {number}"
+        while unique in taken:
+            copies[name] = copies.get(name, 1) + 1
+            unique = f"{name} ({copies[name]})"
+        taken.add(unique)
         names.append(unique)
     return names
 

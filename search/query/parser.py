@@ -26,23 +26,11 @@ from datetime import date
 
 from search.analysis import analyze_names, analyze_terms, fold
 from search.errors import QuerySyntaxError
+from search.keys import keyword_key
+from search.query import tree
 from search.query.dates import BadDate, parse_period
-from search.query.tree import (
-    And,
-    DateRange,
-    Fuzzy,
-    MatchAll,
-    MatchNone,
-    Node,
-    Not,
-    Or,
-    Phrase,
-    Term,
-    Wildcard,
-    anchor,
-    simplify,
-)
-from search.types import METADATA_FIELDS, value_key
+from search.query.tree import And, Fuzzy, MatchAll, MatchNone, Node, Not, Or, Phrase, Term
+from search.types import METADATA_FIELDS
 
 MAX_DEPTH = 32
 MAX_CLAUSES = 256
@@ -70,8 +58,7 @@ class _Token:
 _WORD_END = re.compile(r'[\s()"\[]')
 _FIELD = re.compile(r"^([A-Za-z_]+):(.*)$", re.DOTALL)
 _FUZZY = re.compile(r"^([^~]+)~([12])?$")  # word~ or word~2: edits, as in Lucene
-_LOOSE = "~ after a word takes 1 or 2 edits (zelensky~, netanyahu~2); after a phrase, a distance"
-_LOOSE += ' ("oil prices"~5)'
+_LOOSE = '~ after a word: 1 or 2 edits (zelensky~); after a phrase: a distance ("oil prices"~5)'
 
 
 def _name(typed: str) -> str:
@@ -289,7 +276,7 @@ class _Parser:
                 return _date_range(token, self)
             if token.kind == "WORD":
                 start, end = _date_period(token.text, token.pos, self)
-                return DateRange(start, end)
+                return tree.DateRange(start, end)
             raise self.error("date: takes YYYY, YYYY-MM, YYYY-MM-DD or [from TO to]", token.pos)
         if value.kind == "LPAREN":
             return self.parse_group(self.take(), name)
@@ -311,8 +298,8 @@ def _word(field: str | None, token: _Token, parser: _Parser) -> Node:
     if token.slop and kind != "text":
         raise parser.error(f"~ works on words of the text, not on {field}: values", token.pos)
     if kind == "keyword":
-        value = " ".join(text.split()).casefold()
-        return Wildcard(field, value) if ("*" in value or "?" in value) else Term(field, value)
+        value = keyword_key(field, text)  # section:Économie finds what section:economie finds
+        return tree.Wildcard(field, value) if ("*" in value or "?" in value) else Term(field, value)
     if token.slop:  # word~: edits, not a phrase's distance
         return _fuzzy(field, kind, token, parser)
     if text == "*" and field is None:  # browsing without words: every article
@@ -327,7 +314,7 @@ def _word(field: str | None, token: _Token, parser: _Parser) -> Node:
                 "finds every article)",
                 token.pos,
             )
-        return Wildcard(field, pattern)
+        return tree.Wildcard(field, pattern)
     terms = _analyze(kind, text)
     if not terms:
         return MatchNone()
@@ -348,7 +335,7 @@ def _fuzzy(field: str | None, kind: str, token: _Token, parser: _Parser) -> Node
 def _phrase(field: str | None, token: _Token, parser: _Parser) -> Node:
     kind = FIELDS.get(field, "text") if field else "text"
     if kind == "keyword":
-        return Term(field, value_key(token.text))
+        return Term(field, keyword_key(field, token.text))
     # Inside quotes the user asked for exact words: wildcard characters are just punctuation.
     terms = _analyze(kind, token.text)
     if not terms:
@@ -371,7 +358,7 @@ def _date_period(text: str, pos: int, parser: _Parser) -> tuple[date, date]:
         raise parser.error(str(exc), pos) from None
 
 
-def _date_range(token: _Token, parser: _Parser) -> DateRange:
+def _date_range(token: _Token, parser: _Parser) -> tree.DateRange:
     parts = re.split(r"\s+TO\s+", token.text.strip())
     if len(parts) != 2:
         raise parser.error("a date range is written [1987-03-01 TO 1987-03-31]", token.pos)
@@ -385,7 +372,7 @@ def _date_range(token: _Token, parser: _Parser) -> DateRange:
     start, end = bounds
     if start and end and start > end:
         raise parser.error(f"date range starts after it ends ({start} > {end})", token.pos)
-    return DateRange(start, end)
+    return tree.DateRange(start, end)
 
 
 # ---------------------------------------------------------------------------------------- api
@@ -397,4 +384,4 @@ def parse_query(text: str, default_or: bool = False) -> Node:
     ``default_or`` makes words side by side alternatives ("any" mode); explicit AND still binds.
     The length of ``text`` is the caller's to bound (``searching`` checks it once per request).
     """
-    return anchor(simplify(_Parser(text, default_or).parse()))
+    return tree.anchor(tree.simplify(_Parser(text, default_or).parse()))
