@@ -21,8 +21,9 @@ from search.types import Article
 UNKNOWN_SOURCE = "unknown"
 # Bump when a change here would turn the same raw record into a different Article: reindexing then
 # parses every record again instead of skipping the ones whose raw bytes it has seen.
-# 2: a day-only date takes the time of day another field gives; 3: metadata and extra fields
-NORMALIZER_VERSION = "3"
+# 2: a day-only date takes the time of day another field gives; 3: metadata and extra fields;
+# 4: stricter datelines and bylines, metadata values kept once by their search key
+NORMALIZER_VERSION = "4"
 TITLE_MAX_CHARS = 140
 # Longer texts are cut (with a warning): no news article is a million words, and one giant record
 # must not take a reindex's memory with it (a 50 MB record is read, cut, and indexed at 2 MB).
