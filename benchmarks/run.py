@@ -34,7 +34,7 @@ from search.types import SearchRequest  # noqa: E402
 
 INDEX_SCRIPT = (
     "import sys; from search.indexer import update_index; "
-    "r = update_index(sys.argv[1], [sys.argv[2]], engine=sys.argv[3]); "
+    "r = update_index(sys.argv[1], [sys.argv[2]], engine=sys.argv[3], workers=int(sys.argv[4])); "
     "print(r.added, r.updated, r.unchanged)"
 )
 
@@ -98,9 +98,12 @@ def run_measured(args: list[str], poll: float = 0.05) -> tuple[str, float, float
     return out, seconds, peak / 1024
 
 
-def timed_index(index: Path, corpus: Path, engine: str) -> dict:
-    """Run `update_index` in a child process; wall time and peak RSS of the whole process tree."""
-    out, seconds, peak_mb = run_measured([INDEX_SCRIPT, str(index), str(corpus), engine])
+def timed_index(index: Path, corpus: Path, engine: str, workers: int = 0) -> dict:
+    """Run `update_index` in a child process; wall time and peak RSS of the whole process tree
+    (worker processes included)."""
+    out, seconds, peak_mb = run_measured(
+        [INDEX_SCRIPT, str(index), str(corpus), engine, str(workers)]
+    )
     added, updated, unchanged = (int(x) for x in out.split())
     return {
         "seconds": seconds,
@@ -174,10 +177,16 @@ def http_args(query) -> dict:
     return args
 
 
-def measure_morgue(engine: str, work: Path, corpus: Path, docs, queries, text_mb) -> dict:
+def measure_morgue(
+    engine: str, work: Path, corpus: Path, docs, queries, text_mb, workers: int = 0
+) -> dict:
     index = work / f"morgue-{engine}"
     print(f"morgue ({engine}): build ...", flush=True)
     build = timed_index(index, corpus, engine)
+    pooled = {}
+    if workers:
+        print(f"morgue ({engine}): build with {workers} worker processes ...", flush=True)
+        pooled = timed_index(work / f"morgue-{engine}-workers", corpus, engine, workers)
     size = sum(p.stat().st_size for p in index.rglob("*") if p.is_file())
     print(f"morgue ({engine}): no-op reindex ...", flush=True)
     noop = timed_index(index, corpus, engine)
@@ -197,6 +206,16 @@ def measure_morgue(engine: str, work: Path, corpus: Path, docs, queries, text_mb
         "articles_per_s": len(docs) / build["seconds"],
         "mb_per_s": text_mb / build["seconds"],
         "peak_rss_mb": build["peak_rss_mb"],
+        **(
+            {
+                "workers": workers,
+                "workers_build_s": pooled["seconds"],
+                "workers_articles_per_s": len(docs) / pooled["seconds"],
+                "workers_peak_rss_mb": pooled["peak_rss_mb"],
+            }
+            if pooled
+            else {}
+        ),
         "index_mb": size / 1e6,
         "noop_reindex_s": noop["seconds"],
         "noop_peak_rss_mb": noop["peak_rss_mb"],
@@ -218,6 +237,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-peers", action="store_true", help="measure Morgue only")
     parser.add_argument(
         "--engine", choices=("whoosh", "tantivy", "both"), default="both", help="Morgue's engine"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="also build with this many worker processes (reindex --workers), beside the default",
     )
     args = parser.parse_args(argv)
 
@@ -246,7 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     engines = ("whoosh", "tantivy") if args.engine == "both" else (args.engine,)
     for engine in engines:
-        results[f"morgue-{engine}"] = measure_morgue(engine, work, corpus, docs, queries, text_mb)
+        results[f"morgue-{engine}"] = measure_morgue(
+            engine, work, corpus, docs, queries, text_mb, args.workers
+        )
     if not args.no_peers:
         for peer in (Fts5Peer(work / "fts5.sqlite3"), TantivyPeer(work / "tantivy")):
             print(f"{peer.name}: build ...", flush=True)
@@ -290,6 +317,9 @@ def print_table(results: dict) -> None:
     row("build, articles/s", "articles_per_s", "{:,.0f}")
     row("build, MB of text/s", "mb_per_s", "{:,.2f}")
     row("build, peak RSS of process tree, MB", "peak_rss_mb")
+    if any("workers" in results[name] for name in systems):
+        row("build with --workers, articles/s", "workers_articles_per_s", "{:,.0f}")
+        row("  peak RSS of process tree, MB", "workers_peak_rss_mb")
     row("index size, MB", "index_mb")
     row("no-op reindex, seconds", "noop_reindex_s")
     row("1% changed reindex, seconds", "incremental_s")

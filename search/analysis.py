@@ -192,6 +192,13 @@ def term_of(token: str) -> str:
     return _TEXT_TERMS[token]
 
 
+def remember_terms(terms: dict[str, str]) -> None:
+    """Token -> term pairs another process analysed already: ``term_of`` then finds them."""
+    if len(_TEXT_TERMS) + len(terms) >= _TEXT_TERMS.limit:
+        _TEXT_TERMS.clear()
+    _TEXT_TERMS.update(terms)
+
+
 def analyze_names(text: str) -> list[str]:
     """The terms of an author or place name: folded words, not stemmed (names are not verbs)."""
     return list(filter(None, map(_NAME_TERMS.__getitem__, _NAME_TOKEN.findall(text))))

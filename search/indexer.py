@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from search.analysis import index_names, terms_of, tokens
 from search.archive import create_archive, is_archive, open_archive
 from search.errors import IndexNotFoundError, IngestError
 from search.folders import (
@@ -32,8 +31,15 @@ from search.folders import (
 from search.groups.builder import GroupBuilder, GroupingSettings, GroupReport
 from search.ingest import InputFile, Known, Skipped, Unchanged, iter_input_files, read_records
 from search.locking import writer_lock
-from search.normalize import NORMALIZER_VERSION, Normalized, build_article
-from search.types import Article, IndexDocument
+from search.normalize import NORMALIZER_VERSION, Normalized
+from search.preparing import (
+    Prepared,
+    Preparer,
+    document_chars,
+    document_for,
+    normalize,
+)
+from search.types import Article
 from search.vocabulary import VocabularyBuilder
 
 BATCH_SIZE = 5_000
@@ -116,33 +122,6 @@ class Progress:
     def finish(self) -> None: ...
 
 
-def document_chars(document: IndexDocument) -> int:
-    """What a pending document holds in memory, roughly: its text and its terms."""
-    text = len(document.article.title) + len(document.article.body)
-    return text + len(document.title_terms) + len(document.body_terms)
-
-
-def document_for(article: Article, raw_digest: str | None = None, written=None) -> IndexDocument:
-    """The article with its index terms: the analysis every engine receives, done here once.
-    ``written`` is given each text's tokens as written (the vocabulary), split only once; a
-    giant text's tokens are let go before the next is split."""
-    terms = []
-    for text in (article.title, article.body):
-        split = tokens(text)
-        if written is not None:
-            written(split)
-        terms.append(terms_of(split))
-        del split
-    return IndexDocument(
-        article=article,
-        title_terms=terms[0],
-        body_terms=terms[1],
-        author_terms=index_names(article.author) if article.author else "",
-        place_terms=index_names(article.place) if article.place else "",
-        raw_digest=raw_digest,
-    )
-
-
 def update_index(
     index_dir: str | Path,
     paths: Iterable[str | Path],
@@ -156,12 +135,15 @@ def update_index(
     engine: str | None = None,
     on_skip: Callable[[str], None] | None = None,
     grouping: GroupingSettings | None = None,
+    workers: int = 0,
 ) -> IndexReport:
     """Index every article under ``paths`` into ``index_dir`` and report what happened.
 
     ``engine`` chooses the engine of a new index (default: ``MORGUE_ENGINE``, else whoosh). An
     existing index keeps its own; asking it for another is an error unless ``rebuild`` is set,
-    and a rebuild without ``engine`` keeps the engine the index had.
+    and a rebuild without ``engine`` keeps the engine the index had. ``workers``: processes
+    that normalise and analyse beside this one (0: everything in this process; see
+    ``search.preparing`` for why that is the default).
     """
     started = time.perf_counter()
     index_dir = Path(index_dir)
@@ -220,7 +202,8 @@ def update_index(
                     groups=groups,
                     words=words,
                 )
-                _write_all(run, inputs, Known(set(digest_ids), salt))
+                with Preparer(workers, default_source) as preparer:
+                    _write_all(run, inputs, Known(set(digest_ids), salt), preparer)
                 del run, stored, digest_ids  # a million ids and hashes: not held while grouping
                 progress.grouping()
                 engine.refresh()
@@ -298,7 +281,8 @@ class _Run:
             return article
         return replace(article, id=f"{article.url}#{article.content_hash[:12]}")
 
-    def take(self, record) -> None:
+    def take(self, record, prepared: Prepared | None = None) -> None:
+        """One record read, with what a worker made of it (None: made here, as needed)."""
         report = self.report
         if isinstance(record, IngestError):
             report.rejected += 1
@@ -310,11 +294,11 @@ class _Run:
             if self.claim(article_id, where, self.stored.get(article_id)):
                 report.unchanged += 1
             return
-        try:
-            normalized = build_article(record.fields, self.default_source)
-        except (ValueError, TypeError) as exc:
+        prepared = prepared or normalize(record.fields, self.default_source)
+        normalized = prepared.normalized
+        if normalized is None:
             report.rejected += 1
-            self.problem(f"{where}: {exc}")
+            self.problem(f"{where}: {prepared.error}")
             return
         for warning in normalized.warnings:
             report.warnings += 1
@@ -330,14 +314,21 @@ class _Run:
             return
         if self.writer is None:
             self.writer = self.engine.writer(bulk=self.bulk)
-        document = document_for(article, record.digest, self.words.stage)
+        document = prepared.document
+        if document is None:
+            document = document_for(article, record.digest, self.words.stage)
+        else:
+            for written in prepared.written:
+                self.words.stage(written)
+            if article is not document.article:  # kept as a version: another id, same terms
+                document = replace(document, article=article)
         if old_hash is None:
             self.writer.add(document)
             report.added += 1
         else:
             self.writer.update(document)
             report.updated += 1
-        self.groups.stage(document)
+        self.groups.stage(document, prepared.fingerprint)
         self.pending += 1
         self.pending_chars += document_chars(document)
         if self.pending >= self.batch_size or self.pending_chars >= BATCH_BYTES:
@@ -382,15 +373,15 @@ def _malloc_trim():
         return None
 
 
-def _write_all(run: _Run, inputs: list[InputFile], known: Known) -> None:
+def _write_all(run: _Run, inputs: list[InputFile], known: Known, preparer: Preparer) -> None:
     progress = run.progress
     done_bytes = 0
     progress.start(sum(f.size for f in inputs))
     try:
         for input_file in inputs:
-            for record in read_records(input_file, known):
-                run.take(record)
-                del record  # not held while the next one is read: records can be 50 MB
+            for record, prepared in preparer.records(read_records(input_file, known)):
+                run.take(record, prepared)
+                del record, prepared  # not held while the next is read: records can be 50 MB
                 if run.articles % 200 == 0:
                     progress.advance(done_bytes + input_file.consumed(), run.articles)
             done_bytes += input_file.size

@@ -26,7 +26,7 @@ from search.archive import SCHEMA_VERSION, write_meta
 from search.engines.whoosh_engine import WhooshEngine
 from search.engines.whoosh_storage import DurableFileStorage
 from search.errors import IndexNotFoundError
-from search.indexer import document_for
+from search.preparing import document_for
 from search.types import Article
 
 ARTICLES, BATCH = 120, 20  # six commits per run

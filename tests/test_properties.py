@@ -17,9 +17,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from search.archive import create_archive, open_archive
 from search.errors import IngestError, QuerySyntaxError
-from search.indexer import document_for
 from search.ingest import READERS, InputFile, RawRecord, Unchanged
 from search.normalize import build_article
+from search.preparing import document_for
 from search.query.modes import build_query
 from search.query.parser import parse_query
 from search.searching import run_search

@@ -36,7 +36,15 @@ STATS_TOP_VALUES = 5  # per field in `morgue stats`
 @click.option(
     "--verbose", "-v", is_flag=True, help="Also list the files of a folder that were skipped."
 )
-def reindex(paths, index_dir, default_source, rebuild, engine, quiet, verbose) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 64),
+    default=0,
+    show_default=True,
+    help="Worker processes that normalise and analyse articles beside the writer (0: none). "
+    "The output is the same; whether it is faster depends on the machine (see RESULTS.md).",
+)
+def reindex(paths, index_dir, default_source, rebuild, engine, quiet, verbose, workers) -> None:
     """Index articles from files and folders: .txt, .jsonl, .json, .csv, RSS/Atom, .html, and .gz.
 
     Only new and changed articles are written; a second run over the same files writes nothing.
@@ -65,6 +73,7 @@ def reindex(paths, index_dir, default_source, rebuild, engine, quiet, verbose) -
         on_skip=on_skip,
         progress=progress,
         engine=engine,
+        workers=workers,
     )
     click.echo(f"{index_dir}: {report.summary()}")
     if report.kept_nothing:

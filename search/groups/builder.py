@@ -19,7 +19,7 @@ from pathlib import Path
 from search.analysis import index_text
 from search.config import Settings, load_settings
 from search.groups.copies import group_copies
-from search.groups.fingerprints import algorithm_version, fingerprint
+from search.groups.fingerprints import Fingerprint, algorithm_version, fingerprint
 from search.groups.store import HASH_CHARS, GroupStore
 from search.groups.stories import group_stories
 from search.types import Article, Engine, IndexDocument
@@ -100,13 +100,14 @@ class GroupBuilder:
     def add_article(self, article: Article) -> None:
         self._stage(IndexDocument(article, index_text(article.title), index_text(article.body)))
 
-    def stage(self, document: IndexDocument) -> None:
-        """Fingerprint an article the engine is about to commit (written with ``commit``)."""
+    def stage(self, document: IndexDocument, made: Fingerprint | None = None) -> None:
+        """Fingerprint an article the engine is about to commit (written with ``commit``);
+        ``made``: its fingerprint, made already by a worker."""
         started = time.perf_counter()
-        self._stage(document)
+        self._stage(document, made)
         self.report.seconds += time.perf_counter() - started
 
-    def _stage(self, document: IndexDocument) -> None:
+    def _stage(self, document: IndexDocument, made: Fingerprint | None = None) -> None:
         article = document.article
         self.pending.append(
             (
@@ -114,7 +115,7 @@ class GroupBuilder:
                 article.content_hash,
                 epoch_seconds(article.published),
                 article.source,
-                fingerprint(document.title_terms, document.body_terms),
+                made or fingerprint(document.title_terms, document.body_terms),
             )
         )
 
