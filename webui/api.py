@@ -77,7 +77,10 @@ def search():
         order = pinned_order(engine(), search_request)
         key = cursors().pin(replace(search_request, page=1), order)
     page = order[offset : offset + size]
-    document["hits"] = [hit_to_dict(h) for h in hits_at(engine(), search_request, page)]
+    if cursor or [i for i, _ in page] != [h.id for h in results.hits]:
+        # a later page, or a commit landed between the search and its pinning: the page is
+        # the pinned order's (else the hits just made are that page already)
+        document["hits"] = [hit_to_dict(h) for h in hits_at(engine(), search_request, page)]
     if offset + size < len(order):
         document["next"] = token(key, offset + size)
     return jsonify(document)
