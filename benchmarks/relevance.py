@@ -1,11 +1,15 @@
-"""Ranking quality on the relevance test collections, beside plain BM25 (tantivy) in the same run.
+"""Ranking quality on the relevance test collections, beside plain BM25 peers in the same run.
 
-    python benchmarks/relevance.py [--collections ir_cran ir_cisi] [--tune]
+    python benchmarks/relevance.py [--collections ir_cran ir_cisi ir_cacm ir_med] [--tune]
 
-Morgue is measured with ``morgue eval``'s code (``search.evaluation``); tantivy answers the same
-queries as plain words OR-ed over title and body with its default BM25 (k1 1.2, b 0.75) and
-``en_stem``. Metrics come from ir-measures for both. ``--tune`` grid-searches the title boost and
-the BM25 parameters on these two collections (and only these: they are not news).
+Morgue is measured with ``morgue eval``'s code (``search.evaluation``). The peers answer the
+same queries as plain words OR-ed over title and body, each with its own BM25 and the stemming
+closest to ours it allows: tantivy (k1 1.2, b 0.75, ``en_stem``: Snowball English, as ours),
+bm25s (k1 1.5, b 0.75, NLTK's Snowball English and English stop words, as ours) and SQLite FTS5
+(k1 1.2, b 0.75, the Porter stemmer, the only one it has). Metrics come from ir-measures for
+all. Each collection prints its table, then the mean over the collections, then per query how
+often Morgue's default mode beats or loses to the best peer on nDCG@10. ``--tune`` grid-searches
+the title boost and the BM25 parameters over all the collections given, together.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 import argparse
 import itertools
 import re
+import sqlite3
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -29,7 +35,19 @@ from search.ingest import InputFile, read_records  # noqa: E402
 CORPORA = ROOT.parent / "shared" / "corpora"
 
 
-def tantivy_metrics(docs_path: Path, queries: dict, qrels: dict, work: Path) -> dict:
+def _docs(docs_path: Path) -> list[tuple[str, str, str]]:
+    """(id, title, body) of every document, read as Morgue reads the file."""
+    return [
+        (str(r.fields["id"]), r.fields.get("title") or "", r.fields.get("body") or "")
+        for r in read_records(InputFile(docs_path))
+    ]
+
+
+def _judged(queries: dict, qrels: dict) -> dict[str, list[str]]:
+    return {q: re.findall(r"\w+", text.lower()) for q, text in queries.items() if q in qrels}
+
+
+def tantivy_run(docs: list, queries: dict, qrels: dict, work: Path) -> dict:
     import tantivy
 
     builder = tantivy.SchemaBuilder()
@@ -39,35 +57,84 @@ def tantivy_metrics(docs_path: Path, queries: dict, qrels: dict, work: Path) -> 
     work.mkdir(parents=True, exist_ok=True)
     index = tantivy.Index(builder.build(), path=str(work))
     writer = index.writer(heap_size=128_000_000, num_threads=1)
-    for record in read_records(InputFile(docs_path)):
-        fields = record.fields
-        writer.add_document(
-            tantivy.Document(
-                id=str(fields["id"]), title=fields.get("title") or "", body=fields.get("body") or ""
-            )
-        )
+    for doc_id, title, body in docs:
+        writer.add_document(tantivy.Document(id=doc_id, title=title, body=body))
     writer.commit()
     index.reload()
     searcher = index.searcher()
     run = {}
-    for qid, text in queries.items():
-        if qid not in qrels:
-            continue
-        words = re.findall(r"\w+", text)
-        query = (
-            index.parse_query(" ".join(words) or "nothing", ["title", "body"]) if words else None
-        )
+    for qid, words in _judged(queries, qrels).items():
+        query = index.parse_query(" ".join(words), ["title", "body"]) if words else None
         hits = searcher.search(query, 100).hits if query else []
-        run[qid] = {searcher.doc(a)["id"][0]: float(100 - r) for r, (_s, a) in enumerate(hits)} or {
-            "__no_result__": 0.0
-        }
-    metrics, _ = score(run, qrels)
-    return metrics
+        run[qid] = {searcher.doc(a)["id"][0]: float(100 - r) for r, (_s, a) in enumerate(hits)}
+    return run
+
+
+def fts5_run(docs: list, queries: dict, qrels: dict, work: Path) -> dict:
+    db = sqlite3.connect(work.with_suffix(".sqlite3"))
+    db.execute(
+        "CREATE VIRTUAL TABLE d USING fts5(id UNINDEXED, title, body, tokenize='porter unicode61')"
+    )
+    db.executemany("INSERT INTO d VALUES (?, ?, ?)", docs)
+    db.commit()
+    run = {}
+    for qid, words in _judged(queries, qrels).items():
+        match = " OR ".join(f'"{w}"' for w in words)
+        rows = (
+            db.execute(
+                "SELECT id FROM d WHERE d MATCH ? ORDER BY bm25(d) LIMIT 100", (match,)
+            ).fetchall()
+            if words
+            else []
+        )
+        run[qid] = {doc_id: float(100 - r) for r, (doc_id,) in enumerate(rows)}
+    db.close()
+    return run
+
+
+def bm25s_run(docs: list, queries: dict, qrels: dict, work: Path) -> dict:
+    import bm25s
+
+    from search.analysis import stem_english
+
+    def tokenize(texts, ids=True):
+        return bm25s.tokenize(
+            texts,
+            stopwords="en",
+            stemmer=lambda words: [stem_english(w) for w in words],
+            return_ids=ids,
+            show_progress=False,
+        )
+
+    retriever = bm25s.BM25()
+    retriever.index(tokenize([f"{t} {b}" for _, t, b in docs]), show_progress=False)
+    ids = [doc_id for doc_id, _, _ in docs]
+    run = {}
+    for qid, words in _judged(queries, qrels).items():
+        found, scores = retriever.retrieve(
+            tokenize([" ".join(words)], ids=False), k=min(100, len(docs)), show_progress=False
+        )
+        run[qid] = {ids[i]: float(s) for i, s in zip(found[0], scores[0], strict=True) if s > 0}
+    return run
+
+
+PEERS = {"tantivy BM25": tantivy_run, "bm25s BM25": bm25s_run, "SQLite FTS5 BM25": fts5_run}
+
+
+def peer_metrics(run: dict, qrels: dict) -> tuple[dict, dict]:
+    for docs in run.values():
+        if not docs:  # no hits still counts, as zero, in every average
+            docs["__no_result__"] = 0.0
+    return score(run, qrels)
 
 
 def morgue_metrics(index: Path, queries: dict, qrels: dict, mode: str) -> dict:
+    return morgue_report(index, queries, qrels, mode).metrics
+
+
+def morgue_report(index: Path, queries: dict, qrels: dict, mode: str):
     with open_archive(index) as engine:
-        return evaluate(engine, queries, qrels, mode).metrics
+        return evaluate(engine, queries, qrels, mode)
 
 
 def line(label: str, metrics: dict) -> str:
@@ -76,42 +143,76 @@ def line(label: str, metrics: dict) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--collections", nargs="+", default=["ir_cran", "ir_cisi"])
+    parser.add_argument(
+        "--collections", nargs="+", default=["ir_cran", "ir_cisi", "ir_cacm", "ir_med"]
+    )
+    parser.add_argument("--engine", choices=("whoosh", "tantivy"), default="whoosh")
     parser.add_argument("--tune", action="store_true")
-    parser.add_argument("--boosts", nargs="+", type=float, default=[1.0, 1.5, 2.0, 3.0])
-    parser.add_argument("--k1s", nargs="+", type=float, default=[0.9, 1.2, 1.6])
-    parser.add_argument("--bs", nargs="+", type=float, default=[0.5, 0.75, 0.9])
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="morgue-relevance-"))
+    tables: dict[str, dict[str, dict]] = {}
+    indexes = {}
     for name in args.collections:
         folder = CORPORA / name
         queries = load_queries(folder / "queries.jsonl")
         qrels = load_qrels(folder / "qrels.txt")
-        index = work / f"{name}-morgue"
-        update_index(index, [folder / "docs.jsonl"])
-        print(f"\n{name}: {sum(q in qrels for q in queries)} judged queries")
-        print(f"  {'':34}" + "".join(f"{m:>9}" for m in METRICS))
+        index = indexes[name] = work / f"{name}-morgue"
+        update_index(index, [folder / "docs.jsonl"], engine=args.engine)
+        docs = _docs(folder / "docs.jsonl")
         print(
-            line(
-                "tantivy BM25 (OR of words)",
-                tantivy_metrics(folder / "docs.jsonl", queries, qrels, work / f"{name}-tantivy"),
-            )
+            f"\n{name}: {sum(q in qrels for q in queries)} judged queries, {len(docs):,} documents"
         )
+        print(f"  {'':34}" + "".join(f"{m:>9}" for m in METRICS))
+        table = tables[name] = {}
+        per_query = {}
+        for label, make_run in PEERS.items():
+            run = make_run(docs, queries, qrels, work / f"{name}-{label.split()[0]}")
+            table[label], per_query[label] = peer_metrics(run, qrels)
+            print(line(label, table[label]))
         for mode in ("auto", "any", "all"):
-            print(line(f"Morgue, mode {mode}", morgue_metrics(index, queries, qrels, mode)))
-        if args.tune:
-            print("  tuning (mode any): title boost, k1, b -> nDCG@10 MAP")
-            for boost, k1, b in itertools.product(
-                (1.0, 1.5, 2.0, 3.0), (0.9, 1.2, 1.6), (0.5, 0.75, 0.9)
-            ):
-                whoosh_query.TITLE_BOOST, whoosh_query.BM25_K1, whoosh_query.BM25_B = (
-                    boost,
-                    k1,
-                    b,
-                )
-                metrics = morgue_metrics(index, queries, qrels, "any")
-                print(f"    {boost:4} {k1:4} {b:5}  {metrics['nDCG@10']:.4f} {metrics['MAP']:.4f}")
+            report = morgue_report(index, queries, qrels, mode)
+            table[f"Morgue, mode {mode}"] = report.metrics
+            per_query[f"Morgue, mode {mode}"] = report.per_query
+            print(line(f"Morgue, mode {mode}", report.metrics))
+        print(wins_line(per_query, list(PEERS)))
+    print(f"\nmean over {len(tables)} collections")
+    print(f"  {'':34}" + "".join(f"{m:>9}" for m in METRICS))
+    for label in next(iter(tables.values())):
+        mean = {m: statistics.mean(t[label][m] for t in tables.values()) for m in METRICS}
+        print(line(label, mean))
+    if args.tune:
+        tune(args.collections, indexes)
     return 0
+
+
+def wins_line(per_query: dict, peers: list[str]) -> str:
+    """Per query, Morgue's default mode against the best peer (on that collection's mean)."""
+    best = max(peers, key=lambda p: statistics.mean(q["nDCG@10"] for q in per_query[p].values()))
+    ours, theirs = per_query["Morgue, mode auto"], per_query[best]
+    diffs = [ours.get(q, {}).get("nDCG@10", 0.0) - theirs[q]["nDCG@10"] for q in theirs]
+    wins = sum(d > 1e-9 for d in diffs)
+    losses = sum(d < -1e-9 for d in diffs)
+    return (
+        f"  mode auto against {best}, nDCG@10 per query: {wins} better, {losses} worse, "
+        f"{len(diffs) - wins - losses} equal"
+    )
+
+
+def tune(collections: list[str], indexes: dict) -> None:
+    print("\ntuning (mode auto): title boost, k1, b -> mean nDCG@10, mean MAP over the collections")
+    judged = {
+        name: (
+            load_queries(CORPORA / name / "queries.jsonl"),
+            load_qrels(CORPORA / name / "qrels.txt"),
+        )
+        for name in collections
+    }
+    for boost, k1, b in itertools.product((1.0, 1.5, 2.0), (0.9, 1.2, 1.6), (0.5, 0.75, 0.9)):
+        whoosh_query.TITLE_BOOST, whoosh_query.BM25_K1, whoosh_query.BM25_B = boost, k1, b
+        results = [morgue_metrics(indexes[n], *judged[n], "auto") for n in collections]
+        ndcg = statistics.mean(r["nDCG@10"] for r in results)
+        average = statistics.mean(r["MAP"] for r in results)
+        print(f"  {boost:4} {k1:4} {b:5}  {ndcg:.4f} {average:.4f}")
 
 
 if __name__ == "__main__":
