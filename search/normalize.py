@@ -13,6 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from search.datelines import (
+    WIRE_SUFFIX,
+    parse_dateline,
+    place_name,
+    split_byline,
+    split_byline_line,
+)
 from search.identity import content_hash, derived_id
 from search.metadata import extra_of, metadata_of
 from search.timestamps import parse_date
@@ -22,8 +29,9 @@ UNKNOWN_SOURCE = "unknown"
 # Bump when a change here would turn the same raw record into a different Article: reindexing then
 # parses every record again instead of skipping the ones whose raw bytes it has seen.
 # 2: a day-only date takes the time of day another field gives; 3: metadata and extra fields;
-# 4: stricter datelines and bylines, metadata values kept once by their search key
-NORMALIZER_VERSION = "4"
+# 4: stricter datelines and bylines, metadata values kept once by their search key; 5: a byline
+# on its own line above a dateline in capitals
+NORMALIZER_VERSION = "5"
 TITLE_MAX_CHARS = 140
 # Longer texts are cut (with a warning): no news article is a million words, and one giant record
 # must not take a reindex's memory with it (a 50 MB record is read, cut, and indexed at 2 MB).
@@ -62,16 +70,6 @@ _OUTLET_ALIASES = {
     "cnn": "CNN",
 }
 
-# Wire credits inside a dateline: "WASHINGTON (Reuters) -".
-_WIRE_CREDITS = {
-    "reuters": "Reuters",
-    "ap": "Associated Press",
-    "afp": "AFP",
-    "upi": "UPI",
-    "bloomberg": "Bloomberg",
-    "cnn": "CNN",
-}
-
 # Phrases an outlet uses about itself, checked only when there is no dateline credit. Quoting
 # another paper ("the Wall Street Journal reported") must not make the article theirs, so these
 # are self-references, not mentions.
@@ -81,25 +79,6 @@ _SELF_REFERENCES = (
     (re.compile(r"\bThe Associated Press contributed to this report\b"), "Associated Press"),
 )
 
-_DATELINE = re.compile(
-    r"""^\s*
-    (?P<place>[A-Z][A-Za-z.'\- ]{1,40}?              # WASHINGTON, NEW YORK, St. LOUIS
-      (?:/[A-Z][A-Za-z.'\- ]{1,40}?)?)               # NEW YORK/LONDON
-    (?P<qualifiers>(?:,\s*[A-Za-z][A-Za-z0-9.\- ]{0,30}?){0,3})  # , Mass., April 7 / , Va. Feb 26
-    \s*(?:\((?P<credit>[A-Za-z][A-Za-z .&-]{0,30})\))?
-    \s*[-\u2013\u2014]{1,2}\s""",
-    re.VERBOSE,
-)
-_BYLINE = re.compile(
-    r"^\s*By\s+(?P<name>[A-Z][\w.'\-]*(?:[ ,]+(?:and\s+)?[A-Z][\w.'\-]*){0,5})\s*$"
-)
-# "By Ted Hesson WASHINGTON (Reuters) -": names in mixed case, then a dateline in capitals.
-_BYLINE_BEFORE_DATELINE = re.compile(
-    r"^\s*By\s+(?P<name>[A-Z][a-z][\w.'\-]*(?:[ ,]+(?:and\s+)?[A-Z][a-z][\w.'\-]*){0,5}?)"
-    r"\s+(?=[A-Z][A-Z.'\-]+(?:[ /][A-Z.'\-]+)*\s*(?:,|\(|[-\u2013\u2014]))"
-)
-# A wire named after the names ("By Ted Hesson, Reuters"): the outlet, not an author.
-_WIRE_SUFFIX = re.compile(r",\s*(?:Reuters|AP|Associated Press|AFP|Bloomberg|UPI|CNN)\.?\s*$")
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]?(?=\s+[\"'\u201c\u2018(]?[A-Z0-9])")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:[A-Za-z]\.){1,}|\b(?:Mr|Mrs|Ms|Dr|St|Sr|Jr|Gov|Sen|Rep|Gen|Col|Lt|Sgt|Inc|Corp|Co|Ltd"
@@ -176,44 +155,6 @@ def canonical_source(name: str | None) -> str:
     return _OUTLET_ALIASES.get(name.casefold(), name)
 
 
-def place_name(raw: str) -> str:
-    """'NEW YORK' -> 'New York'; already mixed-case names are kept as written."""
-    raw = clean_line(raw).strip(" ,-")
-    if raw.isupper():  # each word, also after a slash: 'NEW YORK/LONDON' -> 'New York/London'
-        return re.sub(r"[^\W\d_]+", lambda word: word.group(0).capitalize(), raw)
-    return raw
-
-
-@dataclass(frozen=True)
-class Dateline:
-    place: str | None
-    credit: str | None  # the outlet credited in the dateline, canonical spelling
-    end: int = 0  # where the story proper starts
-
-
-def parse_dateline(text: str, trusted: bool = False) -> Dateline:
-    """Read 'WASHINGTON (Reuters) - ...', 'SALVADOR, Feb 26 - ...' or 'NEW BEDFORD, Mass., April
-    7 - ...' at the start of ``text``. ``trusted``: the text is a dateline field, so a place in
-    mixed case ('Toronto, Feb 26 -') is one too."""
-    match = _DATELINE.match(text)
-    if not match:
-        return Dateline(None, None)
-    place = match.group("place").strip()
-    credit = match.group("credit")
-    # A dateline place is written in capitals; a mixed-case run is an ordinary sentence, unless
-    # a wire credit follows it ('Washington, April 1 (Reuters) -').
-    capitals = place.replace(".", "").replace("'", "").replace("-", "").replace(" ", "")
-    if not (capitals.replace("/", "").isupper() or trusted or credit):
-        return Dateline(None, None)
-    # Qualifiers are a state or a date ('Mass.', 'April 7'); one in lower case is a sentence
-    # ('IBM, the computer maker, said on Monday - ...'), unless a credit or the field vouches.
-    lowered = any(part.strip()[:1].islower() for part in match.group("qualifiers").split(","))
-    if lowered and not (trusted or credit):
-        return Dateline(None, None)
-    credit_name = _WIRE_CREDITS.get(credit.strip().casefold()) if credit else None
-    return Dateline(place_name(place), credit_name, match.end())
-
-
 def infer_source(text: str) -> str | None:
     """The outlet an article's own text gives away: a dateline credit, else a self-reference."""
     dateline = parse_dateline(text)
@@ -223,20 +164,6 @@ def infer_source(text: str) -> str | None:
         if pattern.search(text):
             return outlet
     return None
-
-
-def split_byline(text: str) -> tuple[str | None, str]:
-    """Take a leading 'By Ted Hesson' line off the text; return (author, remaining text). A
-    byline on the line right above the dateline was joined to it as one paragraph: it is taken
-    off up to the dateline ('By Ted Hesson WASHINGTON (Reuters) - ...')."""
-    head, sep, rest = text.lstrip().partition("\n")
-    match = _BYLINE.match(head)
-    if not match:
-        match = _BYLINE_BEFORE_DATELINE.match(head)
-        rest = text.lstrip()[match.end() :] + sep + rest if match else ""
-        if not match or parse_dateline(rest).place is None:  # "By Monday U.S.-led forces ..."
-            return None, text
-    return _WIRE_SUFFIX.sub("", match.group("name")).strip(" ,"), rest.lstrip("\n")
 
 
 # ---------------------------------------------------------------------------------------- urls
@@ -283,7 +210,7 @@ def _join_authors(value: object) -> str:
         names = [clean_line(v.get("name") if isinstance(v, dict) else str(v)) for v in value if v]
         names = [_BY.sub("", n) for n in names]
         return ", ".join(n for n in names if n)
-    return _WIRE_SUFFIX.sub("", _BY.sub("", clean_line(str(value))))
+    return WIRE_SUFFIX.sub("", _BY.sub("", clean_line(str(value))))
 
 
 def _publication_time(fields: dict) -> tuple[datetime | None, list[str]]:
@@ -326,11 +253,12 @@ def build_article(fields: dict, default_source: str | None = None) -> Normalized
     if len(raw_body) > MAX_BODY_CHARS:
         warnings.append(f"text of {len(raw_body):,} characters cut to the first {MAX_BODY_CHARS:,}")
         raw_body = raw_body[:MAX_BODY_CHARS]
+    line_author, raw_body = split_byline_line(raw_body)
     body = clean_text(raw_body)
     author = _join_authors(pick(fields, "author")) if pick(fields, "author") else None
     if body:
         byline_author, body = split_byline(body)
-        author = author or byline_author
+        author = author or line_author or byline_author
     title = clean_line(pick(fields, "title"))
     given_id = clean_line(str(pick(fields, "id") or ""))
     if not title and not body:
@@ -343,7 +271,9 @@ def build_article(fields: dict, default_source: str | None = None) -> Normalized
     place = None
     if raw_place:
         given = str(raw_place)
-        place = parse_dateline(given + " ", trusted=True).place or place_name(given.split(",")[0])
+        place = parse_dateline(given + " ", trusted=True).place or place_name(
+            clean_line(given.split(",")[0])
+        )
     place = place or dateline.place
 
     source = (

@@ -148,6 +148,28 @@ def test_split_byline():
         ),
         ({"body": "A rule.", "place": "Springfield, Ill."}, None, "Springfield", "unknown"),
         ({"body": "A rule.", "author": "By Ann Lee, AP"}, "Ann Lee", None, "unknown"),
+        # a byline in capitals on its own line: once joined to the dateline, names and place
+        # would run together ("By JANE SMITH BERLIN" was once taken for the place)
+        (
+            {"body": "By JANE SMITH\nBERLIN (AP) - A rule."},
+            "JANE SMITH",
+            "Berlin",
+            "Associated Press",
+        ),
+        (
+            {"body": "By Jane Smith\nAP Business Writer\nBERLIN (AP) - A rule."},
+            "Jane Smith",
+            "Berlin",
+            "Associated Press",
+        ),
+        (
+            {"body": "By LISA SMITH\nAssociated Press Writer\n\nNEW YORK (AP) \u2014 A rule."},
+            "LISA SMITH",
+            "New York",
+            "Associated Press",
+        ),
+        ({"body": "By Monday\nU.S.-led forces had moved - north."}, None, None, "unknown"),
+        ({"body": "By JANE SMITH BERLIN (AP) - A rule."}, None, None, "unknown"),  # no junk place
     ],
 )
 def test_bylines_and_places_in_the_layouts_archives_use(fields, author, place, source):
