@@ -30,7 +30,7 @@ UNKNOWN_SOURCE = "unknown"
 # parses every record again instead of skipping the ones whose raw bytes it has seen.
 # 2: a day-only date takes the time of day another field gives; 3: metadata and extra fields;
 # 4: stricter datelines and bylines, metadata values kept once by their search key; 5: a byline
-# on its own line above a dateline in capitals
+# on its own line above a dateline in capitals, a page's article:tag and keywords both kept
 NORMALIZER_VERSION = "5"
 TITLE_MAX_CHARS = 140
 # Longer texts are cut (with a warning): no news article is a million words, and one giant record

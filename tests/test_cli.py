@@ -135,6 +135,9 @@ def test_filters_sort_and_paging_options(morgue, slice_index):
         (["search", "irs", "--sort", "random"], 2, "morgue: error: Invalid value for '--sort'"),
         (["search", "irs", "--page", "0"], 2, "morgue: error: Invalid value for '--page'"),
         (["frobnicate"], 2, "morgue: error: No such command 'frobnicate'."),
+        # suggested among every command, loaded or not
+        (["serch"], 2, "morgue: error: No such command 'serch'. Did you mean 'search' or 'serve'?"),
+        (["kwik"], 2, "morgue: error: No such command 'kwik'. Did you mean 'kwic'?"),
     ],
 )
 def test_errors_are_one_line_with_status(morgue, seed_index, args, status, message):

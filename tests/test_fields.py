@@ -82,6 +82,7 @@ PAGE = """<html lang="en"><head><title>x</title>
 <meta property="article:published_time" content="2026-03-11T08:00:00Z">
 <meta property="article:section" content="Business">
 <meta property="article:tag" content="shipping"><meta property="article:tag" content="storms">
+<meta name="keywords" content="ports, weather">
 </head><body><article><p>Ports reopened on Wednesday after the storm passed.</p></article>
 </body></html>
 """
@@ -138,6 +139,7 @@ def test_metadata_comes_from_every_format_under_the_names_exports_use(engine):
     assert ids(engine, "language:en") >= {"f1", "j1"}  # the feed's en-us is English: en
     assert len(ids(engine, "section:business")) == 2  # section_name, and article:section
     assert len(ids(engine, "tags:shipping AND tags:storms")) == 1  # the page's article:tag
+    assert len(ids(engine, "tags:storms AND tags:weather")) == 1  # and its keywords beside them
     assert ids(engine, 'publisher:"thomson reuters"') == {"j1"}
     assert total(engine, "section:polit*") == 3  # wildcards over exact values
     assert total(engine, "section:politics OR section:world") == 4

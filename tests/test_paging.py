@@ -29,6 +29,7 @@ def page_through(client, url: str, between=None) -> list[str]:
     while True:
         ids += [hit["id"] for hit in document["hits"]]
         pages += 1
+        assert document["page"] == pages  # a cursor's page says which page it is
         if between is not None:
             between(pages)
         if not document["next"]:

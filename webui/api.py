@@ -77,6 +77,7 @@ def search():
         order = pinned_order(engine(), search_request)
         key = cursors().pin(replace(search_request, page=1), order)
     page = order[offset : offset + size]
+    document["page"] = offset // size + 1  # a cursor's page is where it points, not page=
     if cursor or [i for i, _ in page] != [h.id for h in results.hits]:
         # a later page, or a commit landed between the search and its pinning: the page is
         # the pinned order's (else the hits just made are that page already)

@@ -14,6 +14,7 @@ knows each command by module and attribute, with its ``short_help`` for ``morgue
 
 from __future__ import annotations
 
+import difflib
 import importlib
 
 import click
@@ -86,6 +87,19 @@ class LazyGroup(click.Group):
         command = getattr(importlib.import_module(module), attribute)
         self.add_command(command, name)
         return command
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        """Click suggests only among the commands it has loaded (none, here): a typo is matched
+        against every command's name instead ("serch" -> search)."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError:
+            name = args[0] if args else ""
+            if not name or name.startswith("-") or name in COMMANDS:
+                raise
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=3)
+            hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+            raise click.UsageError(f"No such command {name!r}.{hint}", ctx) from None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list from ``COMMANDS``' lines, importing nothing."""

@@ -42,7 +42,8 @@ STATS_TOP_VALUES = 5  # per field in `morgue stats`
     default=0,
     show_default=True,
     help="Worker processes that normalise and analyse articles beside the writer (0: none). "
-    "The output is the same; whether it is faster depends on the machine (see RESULTS.md).",
+    "The index holds the same articles, ids and groups; whether it is faster depends on the "
+    "machine (see RESULTS.md).",
 )
 def reindex(paths, index_dir, default_source, rebuild, engine, quiet, verbose, workers) -> None:
     """Index articles from files and folders: .txt, .jsonl, .json, .csv, RSS/Atom, .html, and .gz.

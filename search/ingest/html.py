@@ -61,11 +61,12 @@ def read_html(
         "url": url,
         "author": _meta(soup, "author", "article:author", "byl"),
         "section": _meta(soup, "article:section", "section"),
+        # both kinds count, as they do in an export with tags and keywords
         "tags": [
             str(tag["content"])
             for tag in soup.find_all("meta", attrs={"property": "article:tag", "content": True})
-        ]
-        or _meta(soup, "keywords", "news_keywords"),
+        ],
+        "keywords": _meta(soup, "keywords", "news_keywords"),
         "language": (soup.html.get("lang") if soup.html else "") or _meta(soup, "og:locale"),
     }
     if not published:
