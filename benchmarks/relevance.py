@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from search.archive import open_archive  # noqa: E402
-from search.engines import whoosh_query  # noqa: E402
+from search.engines import base, whoosh_query  # noqa: E402
 from search.evaluation import METRICS, evaluate, load_qrels, load_queries, score  # noqa: E402
 from search.indexer import update_index  # noqa: E402
 from search.ingest import InputFile, read_records  # noqa: E402
@@ -207,8 +207,8 @@ def tune(collections: list[str], indexes: dict) -> None:
         )
         for name in collections
     }
-    for boost, k1, b in itertools.product((1.0, 1.5, 2.0), (0.9, 1.2, 1.6), (0.5, 0.75, 0.9)):
-        whoosh_query.TITLE_BOOST, whoosh_query.BM25_K1, whoosh_query.BM25_B = boost, k1, b
+    for boost, k1, b in itertools.product((0.5, 0.7, 1.0), (0.9, 1.2, 1.6), (0.5, 0.75, 0.9)):
+        base.TITLE_BOOST, whoosh_query.BM25_K1, whoosh_query.BM25_B = boost, k1, b
         results = [morgue_metrics(indexes[n], *judged[n], "auto") for n in collections]
         ndcg = statistics.mean(r["nDCG@10"] for r in results)
         average = statistics.mean(r["MAP"] for r in results)

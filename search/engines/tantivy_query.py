@@ -14,6 +14,7 @@ from datetime import date, datetime, timezone
 
 import tantivy
 
+from search.engines import base
 from search.engines.tantivy_schema import text_fields
 from search.query.tree import (
     And,
@@ -95,7 +96,12 @@ class Translator:
         raise TypeError(f"cannot translate {node!r}")  # pragma: no cover
 
     def _either(self, field: str | None, make, boost: float):
-        parts = [make(f) for f in text_fields(field)]
+        parts = [
+            tantivy.Query.boost_query(make(f), base.TITLE_BOOST)
+            if field is None and f == "title_terms" and base.TITLE_BOOST != 1.0
+            else make(f)
+            for f in text_fields(field)
+        ]
         query = parts[0] if len(parts) == 1 else any_of(parts)
         return tantivy.Query.boost_query(query, boost) if boost != 1.0 else query
 
