@@ -12,7 +12,8 @@ from pathlib import Path
 
 from search.analysis import analyze_terms
 from search.errors import MorgueError
-from search.query.modes import AUTO_MIN_TERMS, words_query
+from search.query.modes import AUTO_MIN_TERMS, some_of, words_query
+from search.query.tree import And
 from search.searching import ranked
 from search.types import MODES, Engine, SearchRequest
 
@@ -76,7 +77,11 @@ def rankings(
     """qid -> {docid: score}; scores are rank-based so ties cannot reorder our ranking."""
     run: dict[str, dict[str, float]] = {}
     for qid, text in queries.items():
-        hits = ranked(engine, SearchRequest(page_size=depth, mode=mode), query_for(text, mode))
+        query = query_for(text, mode)
+        hits = ranked(engine, SearchRequest(page_size=depth, mode=mode), query)
+        some = some_of(words_query(text)) if mode == "auto" and isinstance(query, And) else None
+        if some is not None and len(hits) < depth:  # as a page does: all words, then some
+            hits += ranked(engine, SearchRequest(page_size=depth - len(hits), mode=mode), some)
         run[qid] = {m.article.id: float(depth - rank) for rank, m in enumerate(hits)}
     return run
 

@@ -50,6 +50,7 @@ from search.query.dates import BadDate, date_bound
 from search.query.modes import build_query, mode_used, question_words, strict_query
 from search.query.tree import And, DateRange, MatchAll, MatchNone, Node, Or, Term, positive_leaves
 from search.query.wildcards import WildcardExpander
+from search.some_words import add_some_words
 from search.spelling import other_spellings, suggest, value_fields, variant_forms, written_terms
 from search.types import (
     COLLAPSES,
@@ -190,6 +191,9 @@ def run_search(engine: Engine, request: SearchRequest) -> SearchResults:
         copy_groups=known.copy_groups if known else (0 if grouped and not found.total else None),
         stories=known.stories if known else (0 if grouped and not found.total else None),
         source_story_facets=known.source_stories if known else [],
+    )
+    add_some_words(
+        engine, request, results, prepared.query, lambda m: to_hit(m.article, m.score, prepared)
     )
     relaxed(engine, prepared, results)
     spelled(engine, prepared, results)

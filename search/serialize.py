@@ -69,6 +69,8 @@ def results_to_dict(results: SearchResults) -> dict:
         "suggestion": suggestion_to_dict(results.suggestion),
         "variants": results.variants or None,
         "spellings": [{"word": w, "total": n} for w, n in results.spellings] or None,
+        "some_words": [hit_to_dict(h) for h in results.some_words_hits] or None,
+        "some_words_total": results.some_words_total,
     }
 
 

@@ -207,6 +207,11 @@ class SearchResults:
     source_story_facets: list[FacetCount] = field(default_factory=list)
     # Per faceted field (author, place, section...): its top values among the matches.
     field_facets: dict[str, list[FacetCount]] = field(default_factory=dict)
+    # A short plain query's page where the articles with all its words end goes on, below a
+    # divider, with the best of those that hold only some (``search.some_words``): not matches,
+    # so never in ``hits``; and how many there are (None: the page offers none).
+    some_words_hits: list[Hit] = field(default_factory=list)
+    some_words_total: int | None = None
 
     @property
     def listed(self) -> int:

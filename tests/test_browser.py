@@ -68,8 +68,8 @@ def test_search_facet_article_and_back(server, page):
     page.goto(server + "/")
     page.fill("#q", "IRS agents")
     page.press("#q", "Enter")
-    page.wait_for_selector("li.hit")
-    assert page.locator("li.hit").count() == 2
+    page.wait_for_selector(".hits li.hit")
+    assert page.locator(".hits li.hit").count() == 2
     marks = [m.lower() for m in page.locator(".snippet mark").all_inner_texts()]
     assert "irs" in marks
     assert "agents" in marks
@@ -92,30 +92,30 @@ def test_search_facet_article_and_back(server, page):
 
     page.click(".facet-link:has-text('Reuters')")
     page.wait_for_url("**source=Reuters**")
-    assert page.locator("li.hit").count() == 1
+    assert page.locator(".hits li.hit").count() == 1
     assert "Reuters" in page.locator(".chip").first.inner_text()
 
-    title = page.locator("li.hit h2 a").first.inner_text()
-    page.click("li.hit h2 a")
+    title = page.locator(".hits li.hit h2 a").first.inner_text()
+    page.click(".hits li.hit h2 a")
     page.wait_for_selector("article.article h1")
     assert page.locator("article.article h1").inner_text() == title
     assert page.locator(".article-body mark").count() > 0
 
     page.go_back()
-    page.wait_for_selector("li.hit")
+    page.wait_for_selector(".hits li.hit")
     assert "source=Reuters" in page.url
-    assert page.locator("li.hit").count() == 1
+    assert page.locator(".hits li.hit").count() == 1
     assert page.input_value("#q") == "IRS agents"
 
 
 def test_stories_fold_the_list_and_the_story_page_shows_who_was_first(server, page):
     page.goto(server + "/search?q=IRS+agents")
-    page.wait_for_selector("li.hit")
+    page.wait_for_selector(".hits li.hit")
     assert page.locator("#results-title").inner_text().startswith("2 articles · 1 story")
-    assert page.locator("li.hit").count() == 2
+    assert page.locator(".hits li.hit").count() == 2
     page.select_option("#collapse", "stories")
     page.wait_for_url("**collapse=stories**")
-    assert page.locator("li.hit").count() == 1
+    assert page.locator(".hits li.hit").count() == 1
     assert page.locator(".hit-groups .folded").inner_text() == "+1 more article from 1 outlet"
     assert page.locator("#results-title").inner_text().startswith("2 articles · 1 story")
     page.click(".hit-groups a:has-text('Story')")
@@ -125,9 +125,9 @@ def test_stories_fold_the_list_and_the_story_page_shows_who_was_first(server, pa
     assert page.locator("svg.story-timeline circle").count() == 2
     assert page.locator(".story-articles li").count() == 2
     page.go_back()
-    page.wait_for_selector("li.hit")
+    page.wait_for_selector(".hits li.hit")
     assert "collapse=stories" in page.url
-    assert page.locator("li.hit").count() == 1
+    assert page.locator(".hits li.hit").count() == 1
 
 
 def test_sort_changes_on_select_and_pages_are_keyboard_reachable(server, page):
@@ -158,7 +158,7 @@ def test_timeline_bar_narrows_dates(server, page):
     page.wait_for_url("**from=**")
     assert page.locator(".chip").count() == 2
     count = int(label.split(": ")[1].split()[0].replace(",", ""))
-    assert page.locator("li.hit").count() == min(count, 10)
+    assert page.locator(".hits li.hit").count() == min(count, 10)
 
 
 def test_phone_width_has_no_horizontal_scroll(server, browser):
@@ -176,7 +176,7 @@ def test_on_a_phone_the_results_come_before_the_filters(server, browser):
     context = browser.new_context(viewport={"width": 375, "height": 800})
     page = context.new_page()
     page.goto(server + "/search?q=oil+prices")
-    first_hit = page.locator("li.hit").first.bounding_box()
+    first_hit = page.locator(".hits li.hit").first.bounding_box()
     filters = page.locator("#filters").bounding_box()
     assert first_hit["y"] < 800  # a result on the first screen
     assert first_hit["y"] < filters["y"]

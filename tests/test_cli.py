@@ -46,7 +46,7 @@ def test_reindex_summary_and_json_search_on_seeds(morgue, tmp_path, seeds_copy):
     assert set(document) == {
         *("query", "total", "stories", "copy_groups", "collapse", "page", "pages"),
         *("hits", "facets", "warnings", "mode_used", "all_words_total", "without_filters"),
-        *("suggestion", "variants", "spellings"),
+        *("suggestion", "variants", "spellings", "some_words", "some_words_total"),
     }
     assert (document["mode_used"], document["all_words_total"]) == ("all", None)
     assert (document["stories"], document["copy_groups"], document["collapse"]) == (1, 2, "copies")

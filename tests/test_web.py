@@ -42,7 +42,7 @@ def page(client, url, status=200):
 
 
 def hit_titles(soup):
-    return [h.get_text(" ", strip=True) for h in soup.select("li.hit h2")]
+    return [h.get_text(" ", strip=True) for h in soup.select(".hits li.hit h2")]
 
 
 def test_search_shows_both_seeds_with_marks_and_facets(client):
@@ -53,7 +53,7 @@ def test_search_shows_both_seeds_with_marks_and_facets(client):
         .get_text(" ", strip=True)
         .startswith("2 articles · 1 story")
     )
-    hits = soup.select("li.hit")
+    hits = soup.select(".hits li.hit")
     assert len(hits) == 2
     for hit in hits:
         marks = [m.get_text().lower() for m in hit.select(".snippet mark")]
@@ -95,20 +95,20 @@ def test_source_facet_toggles_and_chips_remove(client):
     chip = soup.select_one(".chip")
     assert "Reuters" in chip.get_text()
     cleared = page(client, chip["href"])
-    assert len(cleared.select("li.hit")) == 2
+    assert len(cleared.select(".hits li.hit")) == 2
     again = page(client, active["href"])  # clicking the active facet removes it
-    assert len(again.select("li.hit")) == 2
+    assert len(again.select(".hits li.hit")) == 2
 
 
 def test_several_sources_and_dates_in_the_url(client):
     soup = page(
         client, "/search?q=deputize&source=Reuters&source=Fox+News&from=2025-02-10&to=2025-02-10"
     )
-    assert len(soup.select("li.hit")) == 2
+    assert len(soup.select(".hits li.hit")) == 2
     assert len(soup.select(".chip")) == 4
     assert soup.select_one("#from")["value"] == "2025-02-10"
     soup = page(client, "/search?q=deputize&from=2025-02-11")
-    assert soup.select("li.hit") == []
+    assert soup.select(".hits li.hit") == []
     assert "Nothing matched" in soup.select_one(".empty").get_text()
 
 
@@ -120,13 +120,13 @@ def test_pagination_to_the_last_page(client):
     current = first.select_one('.pagination a[aria-current="page"]')
     assert current.get_text() == "1"
     last = page(client, f"/search?q=cocoa&page={pages}")
-    assert len(last.select("li.hit")) == total - (pages - 1) * 10
+    assert len(last.select(".hits li.hit")) == total - (pages - 1) * 10
     assert last.select_one('.pagination a[aria-current="page"]').get_text() == str(pages)
     assert last.select_one('.pagination a[rel="next"]') is None
     assert last.select_one('.pagination a[rel="prev"]') is not None
     assert int(last.select_one("ol.hits")["start"]) == (pages - 1) * 10 + 1
     beyond = page(client, f"/search?q=cocoa&page={pages + 1}")
-    assert beyond.select("li.hit") == []
+    assert beyond.select(".hits li.hit") == []
     assert beyond.select_one(".empty a")["href"].endswith(f"page={pages}")
 
 
@@ -155,8 +155,8 @@ def test_timeline_has_bars_with_counts_and_links(client):
 def test_hostile_article_renders_as_text(client):
     soup = page(client, "/search?q=harbour+source:%22%3Ci%3Eevil+wire%3C/i%3E%22")
     assert soup.find("script", src=False) is None
-    assert not soup.select("li.hit img, li.hit b, li.hit i")
-    (hit,) = soup.select("li.hit")
+    assert not soup.select(".hits li.hit img, li.hit b, li.hit i")
+    (hit,) = soup.select(".hits li.hit")
     assert "<script>alert(1)</script>" in hit.select_one("h2").get_text()
     assert all(not m.attrs for m in hit.select("mark"))
     assert hit.select_one(".hit-source").get_text() == "<i>Evil Wire</i>"
@@ -265,7 +265,7 @@ def test_api_search_matches_the_cli_document(client, web_index, capsys):
     assert list(from_api) == [
         *("query", "total", "stories", "copy_groups", "collapse", "page", "pages"),
         *("hits", "facets", "warnings", "mode_used", "all_words_total", "without_filters"),
-        *("suggestion", "variants", "spellings"),
+        *("suggestion", "variants", "spellings", "some_words", "some_words_total"),
     ]
     run(cli, args)  # the command line collapses copies unless told otherwise
     from_cli = json.loads(capsys.readouterr().out)
@@ -312,7 +312,7 @@ def test_article_ids_that_are_urls_work(tmp_path):
     )
     client = app.test_client()
     href = BeautifulSoup(client.get("/search?q=linked").data, "html.parser").select_one(
-        "li.hit h2 a"
+        ".hits li.hit h2 a"
     )["href"]
     assert page(client, href).select_one("h1").get_text() == "Linked"
     app.extensions["morgue_engine"].close()

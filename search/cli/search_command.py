@@ -172,8 +172,14 @@ def print_results(results: SearchResults) -> None:
     for warning in results.warnings:
         click.echo(f"note: {warning}")
     first = (results.page - 1) * results.page_size
-    for number, hit in enumerate(results.hits, start=first + 1):
+    for number, hit in enumerate([*results.hits, *results.some_words_hits], start=first + 1):
         click.echo()
+        if number - first - 1 == len(results.hits) and results.some_words_hits:
+            click.echo(
+                click.style("--- articles with some of your words", bold=True)
+                + f" ({results.some_words_total:,}, not in the total; --mode any lists them all)"
+            )
+            click.echo()
         meta = " \u00b7 ".join(x for x in (hit.date or "undated", hit.source, hit.author) if x)
         click.echo(f"{number:>3}. " + click.style(hit.title or "(untitled)", bold=True))
         click.echo(f"     {meta}  [{hit.id}]")
