@@ -28,7 +28,14 @@ sys.path.insert(0, str(ROOT))
 
 from search.archive import open_archive  # noqa: E402
 from search.engines import base, whoosh_query  # noqa: E402
-from search.evaluation import METRICS, evaluate, load_qrels, load_queries, score  # noqa: E402
+from search.evaluation import (  # noqa: E402
+    METRICS,
+    evaluate,
+    load_qrels,
+    load_queries,
+    rankings,
+    score,
+)
 from search.indexer import update_index  # noqa: E402
 from search.ingest import InputFile, read_records  # noqa: E402
 
@@ -148,6 +155,11 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--engine", choices=("whoosh", "tantivy"), default="whoosh")
     parser.add_argument("--tune", action="store_true")
+    parser.add_argument(
+        "--overlap",
+        action="store_true",
+        help="also build each collection on the other engine: how many of the top 10 agree",
+    )
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="morgue-relevance-"))
     tables: dict[str, dict[str, dict]] = {}
@@ -175,6 +187,11 @@ def main(argv=None) -> int:
             per_query[f"Morgue, mode {mode}"] = report.per_query
             print(line(f"Morgue, mode {mode}", report.metrics))
         print(wins_line(per_query, list(PEERS)))
+        if args.overlap:
+            other = "tantivy" if args.engine == "whoosh" else "whoosh"
+            twin = work / f"{name}-{other}"
+            update_index(twin, [folder / "docs.jsonl"], engine=other)
+            print(overlap_line(index, twin, queries, qrels, other))
     print(f"\nmean over {len(tables)} collections")
     print(f"  {'':34}" + "".join(f"{m:>9}" for m in METRICS))
     for label in next(iter(tables.values())):
@@ -183,6 +200,22 @@ def main(argv=None) -> int:
     if args.tune:
         tune(args.collections, indexes)
     return 0
+
+
+def overlap_line(index: Path, twin: Path, queries: dict, qrels: dict, other: str) -> str:
+    """The same collection on both engines, mode auto: how many of each query's top 10 are the
+    same articles (scores may differ in the last digits, and so may the order of ties)."""
+    judged = {q: t for q, t in queries.items() if q in qrels}
+    runs = []
+    for path in (index, twin):
+        with open_archive(path) as engine:
+            runs.append(rankings(engine, judged, "auto", depth=10))
+    shared = [len(set(runs[0][q]) & set(runs[1][q])) for q in judged]
+    same = sum(len(runs[0][q]) == len(runs[1][q]) == n for q, n in zip(judged, shared, strict=True))
+    return (
+        f"  top 10 on {other} as well: {statistics.mean(shared):.2f} of 10 shared on average, "
+        f"the same set for {same} of {len(judged)} queries, fewest shared {min(shared)}"
+    )
 
 
 def wins_line(per_query: dict, peers: list[str]) -> str:

@@ -212,3 +212,19 @@ def test_reuters_topics_are_tags_counted_alike_and_found_by_their_facet(corpus_e
         for tag in tags[:10]:
             found = run_search(engine, SearchRequest(query=f'tags:"{tag.value}"'))
             assert found.total == tag.count, (engine.name, tag)
+
+
+@pytest.mark.parametrize("text", ["(oil OR prices OR crude OR opec) -crude", "oil -crude"])
+def test_an_excluding_query_ranks_its_best_first_with_the_same_scores(engines, text):
+    """Whoosh's top-N collector once put articles scoring 5.5 before one scoring 8.4 for
+    "(a OR b) -c", and its Not added 1.0 to every score; the page must be the head of the full
+    ranking, and both engines must score alike."""
+    pages = []
+    for engine in engines:
+        page = run_search(engine, SearchRequest(query=text, page_size=5, collapse="none"))
+        full = run_search(engine, SearchRequest(query=text, page_size=100, collapse="none"))
+        best = sorted((h.score for h in full.hits), reverse=True)[:5]
+        assert [h.score for h in page.hits] == best
+        pages.append(page)
+    for one, other in zip(*(p.hits for p in pages), strict=True):
+        assert one.score == pytest.approx(other.score, rel=0.03)

@@ -139,6 +139,32 @@ def test_eval_cli(tiny_collection, capsys):
     assert "nDCG@10" in out
 
 
+def test_eval_compares_plain_bm25_on_the_same_articles(tiny_collection, capsys):
+    from search.eval_peers import bm25_report
+
+    queries = load_queries(tiny_collection / "queries.jsonl")
+    qrels = load_qrels(tiny_collection / "qrels.txt")
+    with open_archive(tiny_collection / "index") as engine:
+        peer = bm25_report(engine, queries, qrels)
+    assert peer.per_query["1"]["nDCG@10"] > 0.9  # flutter and wing: d1, then d3
+    assert peer.per_query["3"]["nDCG@10"] == 0.0  # no article has rocket or nozzle
+    assert 0 < peer.metrics["MAP"] < 1
+    args = ["eval", "--queries", str(tiny_collection / "queries.jsonl")]
+    args += [
+        "--qrels",
+        str(tiny_collection / "qrels.txt"),
+        "--index",
+        str(tiny_collection / "index"),
+    ]
+    assert run(cli, [*args, "--compare", "bm25", "--json"]) == ExitStatus.OK
+    document = json.loads(capsys.readouterr().out)
+    assert document["peers"]["bm25"] == pytest.approx(peer.metrics)
+    assert run(cli, [*args, "--compare", "bm25"]) == ExitStatus.OK
+    out = capsys.readouterr().out
+    assert out.splitlines()[1].split() == ["Morgue", "bm25"]
+    assert run(cli, [*args, "--compare", "bm42"]) == ExitStatus.USAGE
+
+
 def test_bad_qrels_line_is_reported(tmp_path):
     bad = tmp_path / "q.txt"
     bad.write_text("1 0 d1\n", encoding="utf-8")

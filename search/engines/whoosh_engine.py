@@ -24,7 +24,13 @@ from whoosh.searching import TimeLimit
 
 from search.engines.base import SEARCH_TIME_LIMIT_SECONDS, damage, folder_identity, folder_size
 from search.engines.whoosh_docsets import DocSets
-from search.engines.whoosh_query import estimated_matches, sort_keys, translate, weighting
+from search.engines.whoosh_query import (
+    collector_for,
+    estimated_matches,
+    sort_keys,
+    translate,
+    weighting,
+)
 from search.engines.whoosh_schema import (
     EPOCH,
     TERM_FIELDS,
@@ -245,13 +251,10 @@ class WhooshEngine(Engine):
     # -------------------------------------------------------------------------------- searching
 
     def search(self, query: Node, request: SearchRequest) -> EngineResults:
-        """One snapshot: the page plus counts over every match.
-
-        Two ways, chosen by what the query will cost. A few matches expected (every word or
-        phrase of an AND is rare, no filter): one pass of Whoosh's matcher scores them all and
-        the counts come from its documents. Otherwise the matches are counted by set algebra over
-        posting blocks (C speed) and a second pass ranks only the page, skipping what it can.
-        """
+        """One snapshot: the page plus counts over every match. A few matches expected (every
+        word or phrase of an AND is rare, no filter): one pass of Whoosh's matcher scores them
+        all and the counts come from its documents. Otherwise the matches are counted by set
+        algebra over posting blocks (C speed) and a second pass ranks only the page."""
         searcher = self._searcher()
         if self._one_pass_pays(searcher.reader(), query, request):
             return self._search_in_one_pass(searcher, query, request)
@@ -314,9 +317,7 @@ class WhooshEngine(Engine):
     ) -> Iterator[MatchedArticle]:
         """Hits in the requested order; stored fields are read one hit at a time."""
         sortedby = sort_keys(sort)
-        collector = searcher.collector(
-            limit=limit, sortedby=sortedby, filter=docnums if filtered else None
-        )
+        collector = collector_for(searcher, query, limit, sort, docnums if filtered else None)
         if limit is not None:  # a page for people: time-limited (exports stream on)
             collector = TimeLimitCollector(
                 collector, timelimit=SEARCH_TIME_LIMIT_SECONDS, use_alarm=False
@@ -326,7 +327,7 @@ class WhooshEngine(Engine):
         except TimeLimit:
             raise QueryTooSlowError(SEARCH_TIME_LIMIT_SECONDS) from None
         results = collector.results()
-        for index in range(skip, results.scored_length()):
+        for index in range(skip, min(results.scored_length(), limit or results.scored_length())):
             score = results.score(index) if sortedby is None else None
             stored = searcher.stored_fields(results.docnum(index))
             yield MatchedArticle(
