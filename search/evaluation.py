@@ -12,7 +12,7 @@ from pathlib import Path
 
 from search.analysis import analyze_terms
 from search.errors import MorgueError
-from search.query.modes import AUTO_MIN_TERMS, some_of, words_query
+from search.query.modes import AUTO_MIN_TERMS, words_query
 from search.query.tree import And
 from search.searching import ranked
 from search.types import MODES, Engine, SearchRequest
@@ -79,9 +79,10 @@ def rankings(
     for qid, text in queries.items():
         query = query_for(text, mode)
         hits = ranked(engine, SearchRequest(page_size=depth, mode=mode), query)
-        some = some_of(words_query(text)) if mode == "auto" and isinstance(query, And) else None
-        if some is not None and len(hits) < depth:  # as a page does: all words, then some
-            hits += ranked(engine, SearchRequest(page_size=depth - len(hits), mode=mode), some)
+        if mode == "auto" and isinstance(query, And) and len(hits) < depth:
+            every = {m.article.id for m in hits}  # as a page does: all words, then some
+            some = ranked(engine, SearchRequest(page_size=depth, mode=mode), words_query(text))
+            hits += [m for m in some if m.article.id not in every][: depth - len(hits)]
         run[qid] = {m.article.id: float(depth - rank) for rank, m in enumerate(hits)}
     return run
 

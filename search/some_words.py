@@ -7,14 +7,17 @@ them (benchmarks/RESULTS.md). So the page where the articles with every word run
 with the best articles holding some of the words, below a divider that says so. The total, the
 facets, the timeline, saved queries and exports still count only the articles with every word:
 the rest is offered, not counted as matches.
+
+They are the ranking of the words OR-ed with the articles that hold them all left out, always
+best first (a page sorted by date still offers the best of the rest, not the oldest).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
-from search.collapse import COLUMN, _group, annotate, chunked, matched_members
+from search.collapse import COLUMN, _group, annotate, chunked, match_groups, matched_members
 from search.groups.views import open_groups
 from search.query.modes import some_words_query
 from search.types import Engine, Hit, MatchedArticle, SearchRequest, SearchResults
@@ -31,31 +34,49 @@ def add_some_words(
     room = request.page_size - len(results.hits)
     if some is None or room <= 0 or request.page > results.pages:
         return
-    total = engine.counts(some, request).total
-    if not total:
+    best = replace(request, sort="relevance", page=1)
+    total = engine.counts(some, best).total - results.total
+    if total <= 0:
         return
+    every = set(engine.match_keys(all_words, request)) if results.total else set()
+    ranked = (m for m in engine.iter_hits(some, best) if m.article.id not in every)
     store = open_groups(engine.path)
     if store is None:
-        matches = engine.search(some, replace(request, page=1, page_size=room)).hits
-        extra = [make_hit(m) for m in matches]
+        extra = [make_hit(m) for m in _first(ranked, room)]
     else:
         with store:
-            matches = _best(engine, store, request, all_words, some, room)
-            extra = annotate([make_hit(m) for m in matches], store, None, request.collapse)
+            known = (
+                None
+                if request.collapse == "none"
+                else match_groups(matched_members(store, engine, some, request))
+            )
+            matches = (
+                _first(ranked, room)
+                if known is None
+                else _one_per_group(store, engine, all_words, request, ranked, room)
+            )
+            extra = annotate([make_hit(m) for m in matches], store, known, request.collapse)
     results.some_words_hits = extra
     results.some_words_total = total
 
 
-def _best(engine, store, request, all_words, some, room: int) -> list[MatchedArticle]:
-    """The first ``room`` articles with some of the words; collapsed, one per group, and none
-    from a group that an article with all the words already stands for."""
-    if request.collapse == "none":
-        return engine.search(some, replace(request, page=1, page_size=room)).hits
+def _first(ranked: Iterator[MatchedArticle], count: int) -> list[MatchedArticle]:
+    found = []
+    for match in ranked:
+        found.append(match)
+        if len(found) == count:
+            break
+    return found
+
+
+def _one_per_group(store, engine, all_words, request, ranked, room: int) -> list[MatchedArticle]:
+    """Collapsed: one article per group, and none from a group that an article with all the
+    words already stands for."""
     column = COLUMN[request.collapse]
     members = matched_members(store, engine, all_words, request)
     seen = {_group(member, column) for member in members}
     page: list[MatchedArticle] = []
-    for chunk in chunked(engine.iter_hits(some, request), 100):
+    for chunk in chunked(ranked, 100):
         found = store.lookup(m.article.id for m in chunk)
         for match in chunk:
             group = _group(found.get(match.article.id), column)

@@ -64,6 +64,7 @@ def test_only_a_short_plain_query_in_auto_and_only_where_all_words_end(index):
             SearchRequest(query="harbour AND tanker AND spill"),
             SearchRequest(query="tanker"),
             SearchRequest(query="harbour tanker spill closed monday"),  # a question: any
+            SearchRequest(query="harbour-tanker spill"),  # a phrase: "some words" is not the rest
         ):
             found = run_search(engine, request)
             assert (found.some_words_hits, found.some_words_total) == ([], None), request
@@ -81,6 +82,18 @@ def test_copies_show_once_among_the_articles_with_some_words(index):
     shown = ids(copies.some_words_hits)
     assert len({"two", "two-copy"} & set(shown)) == 1
     assert "one" in shown
+    folded = next(h for h in copies.some_words_hits if h.id in ("two", "two-copy"))
+    assert folded.collapsed == 1  # it stands for its copy, and says so
+
+
+def test_a_page_sorted_by_date_still_offers_the_best_of_the_rest(index):
+    with open_archive(index) as engine:
+        newest = run_search(engine, SearchRequest(query=QUERY, sort="newest", collapse="none"))
+        best = run_search(engine, SearchRequest(query=QUERY, collapse="none"))
+    assert ids(newest.some_words_hits) == ids(best.some_words_hits)
+    scores = [h.score for h in newest.some_words_hits]
+    assert None not in scores
+    assert scores == sorted(scores, reverse=True)
 
 
 def test_the_json_the_page_and_the_cli_say_where_the_divider_is(index, tmp_path, capsys):

@@ -76,24 +76,13 @@ class Translator:
             return Q.all_query()
         if isinstance(node, MatchNone):
             return Q.empty_query()
-        if isinstance(node, And):  # "a -b": b excluded, not scored (as on Whoosh)
-            clauses = [
-                (Occur.MustNot, self.translate(c.child))
-                if isinstance(c, Not)
-                else (Occur.Must, self.translate(c))
-                for c in node.children
-            ]
-            if all(occur == Occur.MustNot for occur, _ in clauses):
-                clauses.append((Occur.Must, Q.const_score_query(Q.all_query(), 0.0)))
-            return Q.boolean_query(clauses)
+        if isinstance(node, And):
+            return Q.boolean_query([(Occur.Must, self.translate(c)) for c in node.children])
         if isinstance(node, Or):
             return Q.boolean_query([(Occur.Should, self.translate(c)) for c in node.children])
         if isinstance(node, Not):
             return Q.boolean_query(
-                [
-                    (Occur.Must, Q.const_score_query(Q.all_query(), 0.0)),
-                    (Occur.MustNot, self.translate(node.child)),
-                ]
+                [(Occur.Must, Q.all_query()), (Occur.MustNot, self.translate(node.child))]
             )
         if isinstance(node, DateRange):
             return date_query(self.schema, node.start, node.end)

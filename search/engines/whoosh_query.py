@@ -70,15 +70,7 @@ def translate(node: Node) -> wq.Query:
     if isinstance(node, MatchNone):
         return wq.NullQuery
     if isinstance(node, And):
-        # "a -b": Whoosh's Not scores every article it lets through (1.0) and, inside And, misleads
-        # the top-N pruning (it missed the best articles of "(a OR b) -c"); AndNot scores the
-        # positive side only, as tantivy's MustNot does
-        positive = [translate(c) for c in node.children if not isinstance(c, Not)]
-        negative = [translate(c.child) for c in node.children if isinstance(c, Not)]
-        if not negative or not positive:
-            return wq.And([translate(c) for c in node.children])
-        kept = positive[0] if len(positive) == 1 else wq.And(positive)
-        return wq.AndNot(kept, negative[0] if len(negative) == 1 else wq.Or(negative))
+        return wq.And([translate(c) for c in node.children])
     if isinstance(node, Or):
         return wq.Or([translate(c) for c in node.children])
     if isinstance(node, Not):

@@ -20,7 +20,7 @@ from collections import Counter
 from search.analysis import analyze_terms
 from search.errors import QuerySyntaxError
 from search.query.parser import ALIASES, FIELDS, MAX_CLAUSES, parse_query
-from search.query.tree import And, MatchNone, Node, Not, Or, Term
+from search.query.tree import And, MatchNone, Node, Or, Term
 
 AUTO_MIN_TERMS = 5
 
@@ -111,16 +111,16 @@ def question_words(text: str) -> int:
 
 
 def some_words_query(text: str, mode: str = "auto") -> Node | None:
-    """For a short plain query read as "all words" by ``auto``: the articles that hold some of
-    its words but not all, which a page lists after those with all of them, below a divider
-    (AND alone drops the article that holds three of four words). None for anything else:
-    another mode, syntax, one word, or a question (already "any")."""
+    """For a short plain query read as "all words" by ``auto``: its words OR-ed, whose best
+    articles without every word a page lists after those with all of them, below a divider (AND
+    alone drops the article that holds three of four words). None for anything else: another
+    mode, syntax, one word, a question (already "any"), or words the query language reads
+    otherwise (``oil-price`` is a phrase, so "some of the words" would not be the rest)."""
     text = text.translate(_TYPOGRAPHIC)
     if mode != "auto" or not is_operator_free(text) or _question(text):
         return None
-    return some_of(words_query(text.rstrip().rstrip("?")))
-
-
-def some_of(words: Node) -> Node | None:
-    """Given the words OR-ed (``words_query``): those articles that lack one of them at least."""
-    return And((words, Not(And(words.children)))) if isinstance(words, Or) else None
+    plain = text.rstrip().rstrip("?") or text
+    some = words_query(plain)
+    if not isinstance(some, Or) or parse_query(plain) != And(some.children):
+        return None
+    return some
