@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from search.archive import open_archive  # noqa: E402
 from search.engines import base, whoosh_query  # noqa: E402
+from search.eval_peers import bm25_run  # noqa: E402
 from search.evaluation import (  # noqa: E402
     METRICS,
     evaluate,
@@ -100,29 +101,8 @@ def fts5_run(docs: list, queries: dict, qrels: dict, work: Path) -> dict:
 
 
 def bm25s_run(docs: list, queries: dict, qrels: dict, work: Path) -> dict:
-    import bm25s
-
-    from search.analysis import stem_english
-
-    def tokenize(texts, ids=True):
-        return bm25s.tokenize(
-            texts,
-            stopwords="en",
-            stemmer=lambda words: [stem_english(w) for w in words],
-            return_ids=ids,
-            show_progress=False,
-        )
-
-    retriever = bm25s.BM25()
-    retriever.index(tokenize([f"{t} {b}" for _, t, b in docs]), show_progress=False)
-    ids = [doc_id for doc_id, _, _ in docs]
-    run = {}
-    for qid, words in _judged(queries, qrels).items():
-        found, scores = retriever.retrieve(
-            tokenize([" ".join(words)], ids=False), k=min(100, len(docs)), show_progress=False
-        )
-        run[qid] = {ids[i]: float(s) for i, s in zip(found[0], scores[0], strict=True) if s > 0}
-    return run
+    judged = {qid: " ".join(words) for qid, words in _judged(queries, qrels).items()}
+    return bm25_run([(doc_id, f"{t} {b}") for doc_id, t, b in docs], judged)
 
 
 PEERS = {"tantivy BM25": tantivy_run, "bm25s BM25": bm25s_run, "SQLite FTS5 BM25": fts5_run}

@@ -92,10 +92,13 @@ def collapsed(
     collapse: str,
     first: int,
     count: int,
+    shown: Iterable[Member] = (),
 ) -> list[MatchedArticle]:
     """Entries ``first`` to ``first + count`` of the ranked matches with one entry per group:
-    the best-ranked member of each. Reads the ranking only as far as those entries."""
+    the best-ranked member of each. Reads the ranking only as far as those entries. The groups
+    of ``shown`` (listed elsewhere on the page) get no entry."""
     column = COLUMN[collapse]
+    skipped = {_group(member, column) for member in shown}
     seen: set[int | str] = set()
     page: list[MatchedArticle] = []
     for chunk in chunked(ranked, 100):
@@ -103,7 +106,7 @@ def collapsed(
         for match in chunk:
             group = _group(members.get(match.article.id), column)
             key = group if group is not None else match.article.id
-            if key in seen:
+            if key in seen or key in skipped:
                 continue
             seen.add(key)
             if len(seen) > first:

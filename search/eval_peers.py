@@ -16,11 +16,10 @@ from search.types import Engine
 PEERS = ("bm25",)
 
 
-def bm25_report(engine: Engine, queries: dict[str, str], qrels: dict) -> EvalReport:
-    try:
-        import bm25s
-    except ImportError:
-        raise EvaluationError("--compare bm25 needs bm25s: pip install -e '.[eval]'") from None
+def bm25_run(docs: list[tuple[str, str]], queries: dict[str, str], depth: int = DEPTH) -> dict:
+    """qid -> {doc id: score} of bm25s over ``docs`` (id, text), the ``depth`` best per query
+    (``benchmarks/relevance.py`` measures the same peer with it). Needs bm25s installed."""
+    import bm25s
 
     def tokenize(texts, ids=True):
         return bm25s.tokenize(
@@ -31,22 +30,30 @@ def bm25_report(engine: Engine, queries: dict[str, str], qrels: dict) -> EvalRep
             show_progress=False,
         )
 
-    ids, texts = [], []
-    for article in engine.iter_articles():
-        ids.append(article.id)
-        texts.append(f"{article.title}\n{article.body}")
+    run: dict[str, dict[str, float]] = {q: {} for q in queries}
+    if not docs:
+        return run
+    ids = [doc_id for doc_id, _ in docs]
+    retriever = bm25s.BM25()
+    retriever.index(tokenize([text for _, text in docs]), show_progress=False)
+    for qid, text in queries.items():
+        found, scores = retriever.retrieve(
+            tokenize([text], ids=False), k=min(depth, len(ids)), show_progress=False
+        )
+        run[qid] = {ids[i]: float(s) for i, s in zip(found[0], scores[0], strict=True) if s > 0}
+    return run
+
+
+def bm25_report(engine: Engine, queries: dict[str, str], qrels: dict) -> EvalReport:
+    try:
+        import bm25s  # noqa: F401 - checked here, to say what to install
+    except ImportError:
+        raise EvaluationError("--compare bm25 needs bm25s: pip install -e '.[eval]'") from None
+    docs = [(a.id, f"{a.title}\n{a.body}") for a in engine.iter_articles()]
     judged = {q: t for q, t in queries.items() if q in qrels}
-    run: dict[str, dict[str, float]] = {q: {} for q in judged}
-    if ids:
-        retriever = bm25s.BM25()
-        retriever.index(tokenize(texts), show_progress=False)
-        for qid, text in judged.items():
-            found, scores = retriever.retrieve(
-                tokenize([text], ids=False), k=min(DEPTH, len(ids)), show_progress=False
-            )
-            run[qid] = {ids[i]: float(s) for i, s in zip(found[0], scores[0], strict=True) if s > 0}
-    for docs in run.values():
-        if not docs:  # no hits still counts, as zero, in every average
-            docs["__no_result__"] = 0.0
+    run = bm25_run(docs, judged)
+    for found in run.values():
+        if not found:  # no hits still counts, as zero, in every average
+            found["__no_result__"] = 0.0
     metrics, per_query = score(run, qrels)
     return EvalReport(len(judged), metrics, per_query, "bm25")

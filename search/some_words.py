@@ -14,10 +14,11 @@ best first (a page sorted by date still offers the best of the rest, not the old
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
+from itertools import islice
 
-from search.collapse import COLUMN, _group, annotate, chunked, match_groups, matched_members
+from search.collapse import annotate, collapsed, match_groups, matched_members
 from search.groups.views import open_groups
 from search.query.modes import some_words_query
 from search.types import Engine, Hit, MatchedArticle, SearchRequest, SearchResults
@@ -42,48 +43,15 @@ def add_some_words(
     ranked = (m for m in engine.iter_hits(some, best) if m.article.id not in every)
     store = open_groups(engine.path)
     if store is None:
-        extra = [make_hit(m) for m in _first(ranked, room)]
+        extra = [make_hit(m) for m in islice(ranked, room)]
     else:
         with store:
-            known = (
-                None
-                if request.collapse == "none"
-                else match_groups(matched_members(store, engine, some, request))
-            )
-            matches = (
-                _first(ranked, room)
-                if known is None
-                else _one_per_group(store, engine, all_words, request, ranked, room)
-            )
+            if request.collapse == "none":
+                matches, known = list(islice(ranked, room)), None
+            else:
+                shown = matched_members(store, engine, all_words, request)
+                matches = collapsed(ranked, store, None, request.collapse, 0, room, shown)
+                known = match_groups(matched_members(store, engine, some, request))
             extra = annotate([make_hit(m) for m in matches], store, known, request.collapse)
     results.some_words_hits = extra
     results.some_words_total = total
-
-
-def _first(ranked: Iterator[MatchedArticle], count: int) -> list[MatchedArticle]:
-    found = []
-    for match in ranked:
-        found.append(match)
-        if len(found) == count:
-            break
-    return found
-
-
-def _one_per_group(store, engine, all_words, request, ranked, room: int) -> list[MatchedArticle]:
-    """Collapsed: one article per group, and none from a group that an article with all the
-    words already stands for."""
-    column = COLUMN[request.collapse]
-    members = matched_members(store, engine, all_words, request)
-    seen = {_group(member, column) for member in members}
-    page: list[MatchedArticle] = []
-    for chunk in chunked(ranked, 100):
-        found = store.lookup(m.article.id for m in chunk)
-        for match in chunk:
-            group = _group(found.get(match.article.id), column)
-            key = group if group is not None else match.article.id
-            if key not in seen:
-                seen.add(key)
-                page.append(match)
-                if len(page) == room:
-                    return page
-    return page
