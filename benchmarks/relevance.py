@@ -1,6 +1,7 @@
 """Ranking quality on the relevance test collections, beside plain BM25 peers in the same run.
 
     python benchmarks/relevance.py [--collections ir_cran ir_cisi ir_cacm ir_med] [--tune]
+                                   [--news ../shared/corpora/reuters21578/reuters21578.jsonl.gz]
 
 Morgue is measured with ``morgue eval``'s code (``search.evaluation``). The peers answer the
 same queries as plain words OR-ed over title and body, each with its own BM25 and the stemming
@@ -26,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.news_topics import make_collection  # noqa: E402
 from search.archive import open_archive  # noqa: E402
 from search.engines import base, whoosh_query  # noqa: E402
 from search.eval_peers import bm25_run  # noqa: E402
@@ -131,21 +133,34 @@ def line(label: str, metrics: dict) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--collections", nargs="+", default=["ir_cran", "ir_cisi", "ir_cacm", "ir_med"]
+        "--collections", nargs="*", default=["ir_cran", "ir_cisi", "ir_cacm", "ir_med"]
     )
     parser.add_argument("--engine", choices=("whoosh", "tantivy"), default="whoosh")
-    parser.add_argument("--tune", action="store_true")
+    parser.add_argument("--tune", action="store_true", help="grid-search the values below")
+    parser.add_argument("--boosts", nargs="+", type=float, default=[0.1, 0.2, 0.3, 0.5, 0.7])
+    parser.add_argument("--k1s", nargs="+", type=float, default=[0.9, 1.2, 1.6])
+    parser.add_argument("--bs", nargs="+", type=float, default=[0.6, 0.75, 0.9])
     parser.add_argument(
         "--overlap",
         action="store_true",
         help="also build each collection on the other engine: how many of the top 10 agree",
     )
+    parser.add_argument(
+        "--news",
+        type=Path,
+        metavar="REUTERS_JSONL_GZ",
+        help="also rank news: Reuters-21578 judged by its topic labels (benchmarks/news_topics.py)",
+    )
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="morgue-relevance-"))
+    folders = {name: CORPORA / name for name in args.collections}
+    if args.news:
+        folders["reuters_topics"] = make_collection(args.news, work / "reuters_topics")
+        args.collections = [*args.collections, "reuters_topics"]
     tables: dict[str, dict[str, dict]] = {}
     indexes = {}
     for name in args.collections:
-        folder = CORPORA / name
+        folder = folders[name]
         queries = load_queries(folder / "queries.jsonl")
         qrels = load_qrels(folder / "qrels.txt")
         index = indexes[name] = work / f"{name}-morgue"
@@ -178,7 +193,7 @@ def main(argv=None) -> int:
         mean = {m: statistics.mean(t[label][m] for t in tables.values()) for m in METRICS}
         print(line(label, mean))
     if args.tune:
-        tune(args.collections, indexes)
+        tune(folders, indexes, args.boosts, args.k1s, args.bs)
     return 0
 
 
@@ -211,21 +226,22 @@ def wins_line(per_query: dict, peers: list[str]) -> str:
     )
 
 
-def tune(collections: list[str], indexes: dict) -> None:
+def tune(folders: dict[str, Path], indexes: dict, boosts, k1s, bs) -> None:
     print("\ntuning (mode auto): title boost, k1, b -> mean nDCG@10, mean MAP over the collections")
+    collections = list(folders)
     judged = {
-        name: (
-            load_queries(CORPORA / name / "queries.jsonl"),
-            load_qrels(CORPORA / name / "qrels.txt"),
-        )
-        for name in collections
+        name: (load_queries(folder / "queries.jsonl"), load_qrels(folder / "qrels.txt"))
+        for name, folder in folders.items()
     }
-    for boost, k1, b in itertools.product((0.5, 0.7, 1.0), (0.9, 1.2, 1.6), (0.5, 0.75, 0.9)):
+    print("  boost  k1    b     mean          " + "  ".join(f"{n:>13}" for n in collections))
+    grid = itertools.product(boosts, k1s, bs)
+    for boost, k1, b in grid:
         base.TITLE_BOOST, whoosh_query.BM25_K1, whoosh_query.BM25_B = boost, k1, b
         results = [morgue_metrics(indexes[n], *judged[n], "auto") for n in collections]
         ndcg = statistics.mean(r["nDCG@10"] for r in results)
         average = statistics.mean(r["MAP"] for r in results)
-        print(f"  {boost:4} {k1:4} {b:5}  {ndcg:.4f} {average:.4f}")
+        each = "  ".join(f"{r['nDCG@10']:.4f}/{r['MAP']:.4f}" for r in results)
+        print(f"  {boost:5} {k1:4} {b:5}  {ndcg:.4f}/{average:.4f}  {each}", flush=True)
 
 
 if __name__ == "__main__":

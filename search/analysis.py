@@ -22,6 +22,8 @@ import unicodedata
 from functools import lru_cache
 from itertools import accumulate
 
+from search.keys import body_field_terms
+
 ANALYZER_VERSION = "en_stem_v2"
 
 # A word, with what holds a name or a number together kept inside it: dots and apostrophes
@@ -230,3 +232,8 @@ def token_terms(text: str) -> tuple[list[str], list[int]]:
 def fold(word: str) -> str:
     """Lower case and accent folding of one word: how wildcard patterns are compared with terms."""
     return "".join(map(normalize_word, _TOKEN.findall(word))) if word else ""
+
+
+def body_field_term_list(title: str, body: str) -> list[str]:
+    """``search.keys.body_field_terms`` of stored text, as the list a phrase is checked against."""
+    return body_field_terms(index_text(title), index_text(body)).split()

@@ -24,7 +24,7 @@ from search.errors import IndexNotFoundError, SchemaMismatchError
 from search.types import Engine
 
 # The stored layout both engines share (pre-analysed terms, stored fields); bump on a change.
-LAYOUT_VERSION = "schema4"  # 4: metadata fields, facets and extra fields
+LAYOUT_VERSION = "schema5"  # 5: the headline in the body field too (catch-all)
 SCHEMA_VERSION = f"{ANALYZER_VERSION}+{LAYOUT_VERSION}"
 
 __all__ = [

@@ -2,8 +2,9 @@
 
 An exact-value field (``section:politics``) matches in any case, accents and spacing, and a
 language tag by its language; a search's matches are joined to their groups by a number hashed
-from the article id. Engines index these keys and the parser asks for them, so the rule lives
-here, in one place both may import.
+from the article id; the body field holds the headline's terms before the text's. Engines index
+these keys and the parser and the phrase check ask for them, so the rule lives here, in one place
+all of them may import.
 """
 
 from __future__ import annotations
@@ -44,3 +45,34 @@ def language_code(value: str) -> str:
 def keyword_key(field: str, value: str) -> str:
     """The key a ``field:value`` clause on an exact-value field looks up (``value_key``)."""
     return value_key(language_code(value) if field == "language" else value)
+
+
+# The body field holds the headline's terms, this gap, then the text's (Lucene's "catch-all"
+# layout): a word of the headline is weighed once more in the text's statistics, where an article
+# of only a headline and a short text is scored like any other, instead of through a field of its
+# own at full IDF. The gap is one position that no query term can be, so an exact phrase never runs
+# from the headline into the text; a proximity search (``~N``) may, as a reader reads the headline
+# into the first line. Measured over four relevance collections in benchmarks/RESULTS.md.
+HEADLINE_GAP = "\u00b6"
+
+
+LEAD_TERMS = 6  # a dateline's terms ("NEW YORK, March 3 (AP) -") may stand before a headline
+
+
+def _opens_with(body_terms: str, title_terms: str) -> bool:
+    """Whether the text's first line is the headline (a title made from the first sentence, or
+    a page that repeats its headline): its words are then in the text once already."""
+    lead = body_terms.split(" ", LEAD_TERMS)[:LEAD_TERMS]
+    window = len(title_terms) + sum(len(term) + 1 for term in lead)
+    at = body_terms.find(title_terms, 0, window)
+    end = at + len(title_terms)
+    return (at == 0 or (at > 0 and body_terms[at - 1] == " ")) and (
+        end == len(body_terms) or body_terms[end] == " "
+    )
+
+
+def body_field_terms(title_terms: str, body_terms: str) -> str:
+    """What the body field indexes, from the headline's and the text's terms (space-separated)."""
+    if not title_terms or _opens_with(body_terms, title_terms):
+        return body_terms
+    return f"{title_terms} {HEADLINE_GAP} {body_terms}" if body_terms else title_terms

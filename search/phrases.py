@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from search.analysis import analyze_names, analyze_terms
+from search.analysis import analyze_names, analyze_terms, body_field_term_list
 from search.errors import QueryTooSlowError
 from search.query.tree import And, IdSet, Node, Not, Or, Phrase
 from search.types import Engine
@@ -43,13 +43,21 @@ def _in(phrase: Phrase, field: str) -> Phrase:
     return Phrase(field, phrase.terms, phrase.slop)
 
 
-def _verified(engine: Engine, phrase: Phrase, field: str) -> frozenset[str]:
+def _field_terms(stored: dict, field: str) -> list[str]:
+    """The terms of ``field`` at the positions the index holds them (the body field holds the
+    headline too: ``body_field_terms``)."""
+    if field == "body":
+        return body_field_term_list(stored.get("title") or "", stored.get("body") or "")
     analyze = analyze_names if field in NAME_FIELDS else analyze_terms
+    return analyze(stored.get(field) or "")
+
+
+def _verified(engine: Engine, phrase: Phrase, field: str) -> frozenset[str]:
     deadline = time.monotonic() + CHECK_TIME_LIMIT_SECONDS
     kept = []
-    for n, (article_id, text) in enumerate(engine.phrase_candidates(_in(phrase, field), field)):
+    for n, (article_id, stored) in enumerate(engine.phrase_candidates(_in(phrase, field), field)):
         if n % 64 == 0 and time.monotonic() > deadline:
             raise QueryTooSlowError(CHECK_TIME_LIMIT_SECONDS)
-        if phrase.occurs_in(analyze(text)):
+        if phrase.occurs_in(_field_terms(stored, field)):
             kept.append(article_id)
     return frozenset(kept)

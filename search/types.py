@@ -304,9 +304,9 @@ class Engine(ABC):
         """Whether this phrase needs the pipeline's check on this engine."""
         return not self.exact_proximity
 
-    def phrase_candidates(self, phrase: Node, field: str) -> Iterator[tuple[str, str]]:
-        """(article id, stored text of ``field``) of every article the engine's own, looser
-        sloppy phrase matches in ``field``: asked only when ``loose_phrase`` says so."""
+    def phrase_candidates(self, phrase: Node, field: str) -> Iterator[tuple[str, dict]]:
+        """(article id, stored fields) of every article the engine's own, looser sloppy phrase
+        matches in ``field``: asked only when ``loose_phrase`` says so."""
         raise NotImplementedError
 
     @abstractmethod

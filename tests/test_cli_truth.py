@@ -193,3 +193,42 @@ def test_ctrl_c_during_a_first_bulk_run_is_one_line_and_leaves_no_process(tmp_pa
     time.sleep(0.5)
     with pytest.raises(ProcessLookupError):
         os.killpg(process.pid, 0)  # the whole group is gone
+
+
+def test_serve_builds_the_default_index_again_when_its_layout_is_older(tmp_path):
+    """A user who served the seeds before an upgrade that changed the index layout gets them
+    served again, not a page asking for a rebuild: the default index is made of seeds/ alone."""
+    import json
+    import shutil
+    import urllib.request
+
+    from search.archive import SCHEMA_VERSION, read_meta
+    from tests.servers import free_port, wait_for_server
+
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    update_index(tmp_path / "index", [tmp_path / "seeds"])
+    meta_path = tmp_path / "index" / "morgue.json"
+    meta = json.loads(meta_path.read_text())
+    meta["schema_version"] = meta["schema_version"].replace("schema", "schema-old")
+    meta_path.write_text(json.dumps(meta))
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MORGUE_INSTANCE_PATH": str(tmp_path / "inst")}
+    env.pop("MORGUE_INDEX_DIR", None)
+    log = tmp_path / "serve.log"
+    with open(log, "w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "webui.cli", "serve", "--port", str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=tmp_path,
+        )
+    try:
+        wait_for_server(f"http://127.0.0.1:{port}/", process, log)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=irs", timeout=10) as r:
+            assert json.load(r)["total"] >= 1
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert "is of an older layout; building it from" in log.read_text()
+    assert read_meta(tmp_path / "index")["schema_version"] == SCHEMA_VERSION

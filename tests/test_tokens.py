@@ -58,7 +58,13 @@ def token_index(tmp_path_factory, engine_name):
         rows.append({"id": f"target-{n}", "title": f"Item {n}", "body": text, "source": "Wire"})
         for m, other in enumerate(others or []):
             rows.append({"id": f"other-{n}-{m}", "title": f"Note {n}", "body": other})
-    rows.append({"id": "pronoun", "title": "Letter", "body": "They told us the envoy left."})
+    rows.append(
+        {
+            "id": "pronoun",
+            "title": "Letter",
+            "body": "They told us the envoy left the city on Monday.",
+        }
+    )
     data = root / "tokens.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return build_index(root / "index", [data], engine_name)

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import click
 
-from search.archive import is_archive
+from search.archive import SCHEMA_VERSION, is_archive, read_meta
 from search.cli import build_cli, run
 from search.cli.options import index_option
 from search.config import Settings, load_settings
-from search.errors import IndexNotFoundError
+from search.errors import IndexNotFoundError, MorgueError
 
 SERVER_THREADS = 8
 PROJECT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -50,6 +50,17 @@ def _bind_error(host: str, port: int) -> OSError | str | None:
     return None
 
 
+def is_outdated(index_dir: Path) -> bool:
+    """Whether the index was built by an earlier version's layout (the default index is made
+    from seeds/ alone, so it is simply built again)."""
+    if not is_archive(index_dir):
+        return False
+    try:
+        return read_meta(index_dir).get("schema_version") != SCHEMA_VERSION
+    except MorgueError:
+        return False
+
+
 def is_default_index(settings: Settings) -> bool:
     """Only the default index (no --index, no MORGUE_INDEX_DIR) is ever built from seeds/: any
     other missing folder is far likelier a typo than a wish for a two-article archive."""
@@ -75,14 +86,18 @@ def serve(host, port, index_dir) -> None:
     if problem:
         raise click.ClickException(problem)
     index_dir = settings.index_dir
-    if not is_archive(index_dir):
+    outdated = is_default_index(settings) and is_outdated(index_dir)
+    if outdated or not is_archive(index_dir):
         if not is_default_index(settings):
             raise IndexNotFoundError(str(index_dir))
         from search.indexer import update_index  # only the first run builds: not at start
 
         seeds = seeds_folder(settings)
-        click.echo(f"No index at {index_dir} yet; building one from {seeds}/ ...", err=True)
-        report = update_index(index_dir, [seeds], on_problem=lambda m: click.echo(m, err=True))
+        why = "is of an older layout" if outdated else "does not exist yet"
+        click.echo(f"The index at {index_dir} {why}; building it from {seeds}/ ...", err=True)
+        report = update_index(
+            index_dir, [seeds], rebuild=outdated, on_problem=lambda m: click.echo(m, err=True)
+        )
         click.echo(f"{index_dir}: {report.summary()}", err=True)
         if report.kept_nothing:
             raise click.ClickException(f"no seed articles in {seeds}/ to build an index from")

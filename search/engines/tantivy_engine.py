@@ -39,7 +39,7 @@ from search.engines.tantivy_schema import (
 )
 from search.engines.tantivy_writer import TantivyWriter
 from search.errors import IndexDamagedError, IndexNotFoundError
-from search.keys import id_hash
+from search.keys import HEADLINE_GAP, id_hash
 from search.query.tree import Node, Phrase
 from search.types import (
     Article,
@@ -176,7 +176,8 @@ class TantivyEngine(Engine):
         searcher = self._searcher()
         # tantivy lists terms by count: sorted, so the merge yields each once ("o*" was capped)
         lexicons = [
-            sorted(t for t, _ in searcher.terms_with_prefix(f, prefix)) for f in text_fields(field)
+            sorted(t for t, _ in searcher.terms_with_prefix(f, prefix) if t != HEADLINE_GAP)
+            for f in text_fields(field)
         ]
         last = None
         for term in heapq.merge(*lexicons):
@@ -187,7 +188,7 @@ class TantivyEngine(Engine):
     def loose_phrase(self, phrase: Phrase) -> bool:
         return is_loose(phrase)
 
-    def phrase_candidates(self, phrase: Phrase, field: str) -> Iterator[tuple[str, str]]:
+    def phrase_candidates(self, phrase: Phrase, field: str) -> Iterator[tuple[str, dict]]:
         searcher = self._searcher()
         (tantivy_field,) = text_fields(field)
         query = loose_phrase_query(self._schema, tantivy_field, phrase)
@@ -195,7 +196,7 @@ class TantivyEngine(Engine):
         if total:
             for _, address in searcher.search(query, total, count=False).hits:
                 stored = stored_fields(searcher.doc(address))
-                yield stored["id"], stored.get(field) or ""
+                yield stored["id"], stored
 
     def doc_frequency(self, field: str, term: str) -> int:
         (tantivy_field,) = text_fields(field)

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 import tantivy
 
 from search.engines.base import LABEL_SEPARATOR, article_from_stored, labels, stored_extras
-from search.keys import id_hash, value_key
+from search.keys import body_field_terms, id_hash, value_key
 from search.types import METADATA_FIELDS, Article, IndexDocument
 
 SECONDS_PER_DAY = 86_400
@@ -93,7 +93,7 @@ def document(doc: IndexDocument, indexed_at: str):
         "source_name": article.source,
         "source_key": article.source.lower(),
         "title_terms": doc.title_terms,
-        "body_terms": doc.body_terms,
+        "body_terms": body_field_terms(doc.title_terms, doc.body_terms),
     }
     if article.url:
         stored["url"] = article.url

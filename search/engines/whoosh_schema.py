@@ -20,7 +20,7 @@ from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
 from search.engines.base import LABEL_SEPARATOR, article_from_stored, labels, stored_extras
-from search.keys import id_hash, value_key
+from search.keys import HEADLINE_GAP, body_field_terms, id_hash, value_key
 from search.types import METADATA_FIELDS, EngineResults, IndexDocument
 
 UNDATED = 2**63 - 1  # what a NUMERIC column holds for a document without the field
@@ -89,7 +89,7 @@ def document_fields(document: IndexDocument, indexed_at: str) -> dict:
         "title": article.title,
         "body": article.body,
         "title_terms": document.title_terms,
-        "body_terms": document.body_terms,
+        "body_terms": body_field_terms(document.title_terms, document.body_terms),
         "source": article.source,
         "content_hash": article.content_hash,
         "indexed_at": indexed_at,
@@ -249,4 +249,6 @@ def lexicon(reader, field: str, prefix: str):
     """The terms of a Whoosh field starting with ``prefix``, as text."""
     candidates = reader.expand_prefix(field, prefix) if prefix else reader.lexicon(field)
     for raw in candidates:
-        yield raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        if term != HEADLINE_GAP:
+            yield term

@@ -55,6 +55,16 @@ class GroupReport:
     seconds: float = 0.0  # all grouping work of the run: checking, fingerprinting, grouping
 
 
+def text_frequencies(engine: Engine, terms: list[str]) -> list[int]:
+    """How many articles hold each term in their text, about: the body field's count less the
+    title field's (the body field holds the headline too). Headline words tell a story apart;
+    counted with the headlines they weighed less, and story recall on the labelled Reuters pairs
+    fell from 79% to 77% at 71% precision; counted this way it is 83% at 71% (RESULTS.md)."""
+    body = engine.doc_frequencies("body", terms)
+    title = engine.doc_frequencies("title", terms)
+    return [max(b - t, 0) for b, t in zip(body, title, strict=True)]
+
+
 def epoch_seconds(published: datetime | None) -> int | None:
     return int(published.timestamp()) if published else None
 
@@ -152,7 +162,7 @@ class GroupBuilder:
             threshold=settings.story_threshold,
             days=settings.story_days,
             articles=engine.stats().articles,
-            document_frequencies=lambda terms: engine.doc_frequencies("body", terms),
+            document_frequencies=lambda terms: text_frequencies(engine, terms),
         )
         self.store.set_meta("grouped", datetime.now(timezone.utc).isoformat(timespec="seconds"))
         self.store.commit()
