@@ -16,7 +16,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from search.archive import create_archive, is_archive, open_archive
@@ -28,7 +28,7 @@ from search.folders import (
     remove_empty_index,
     staging_for_rebuild,
 )
-from search.groups.builder import GroupBuilder, GroupingSettings, GroupReport
+from search.groups.builder import GroupBuilder, GroupingSettings
 from search.ingest import InputFile, Known, Skipped, Unchanged, iter_input_files, read_records
 from search.locking import writer_lock
 from search.normalize import NORMALIZER_VERSION, Normalized
@@ -39,65 +39,13 @@ from search.preparing import (
     document_for,
     normalize,
 )
+from search.reports import IndexReport
 from search.types import Article
 from search.vocabulary import VocabularyBuilder
 
 BATCH_SIZE = 5_000
 BATCH_BYTES = 48 * 1024 * 1024  # a batch also ends at this much text and terms, however few
 BULK_THRESHOLD_BYTES = 4 * 1024 * 1024  # below this one process is faster than two
-
-
-@dataclass
-class IndexReport:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    duplicates: int = 0
-    versions: int = 0  # records kept as another version of a page read earlier in the run
-    warnings: int = 0
-    skipped: int = 0  # files in a folder that were not read (not an article format, dangling)
-    commits: int = 0
-    seconds: float = 0.0
-    groups: GroupReport = field(default_factory=GroupReport)
-    problems: list[str] = field(default_factory=list)  # the first ones, for callers that show them
-    skipped_files: list[str] = field(default_factory=list)  # the first ones, with the reason
-
-    @property
-    def kept_nothing(self) -> bool:
-        """Nothing was indexed and nothing already indexed was found: every input failed, or
-        there was none. Scripts rely on the exit status of such a run being a failure."""
-        return not (self.added or self.updated or self.unchanged)
-
-    @property
-    def rate(self) -> float:
-        """Articles read per second over the whole run, commits and merges included."""
-        handled = self.added + self.updated + self.unchanged + self.duplicates
-        return handled / self.seconds if self.seconds > 0 else 0.0
-
-    def summary(self) -> str:
-        text = (
-            f"{self.added:,} added, {self.updated:,} updated, {self.unchanged:,} unchanged, "
-            f"{self.rejected:,} rejected"
-        )
-        if self.duplicates:
-            text += f", {_count(self.duplicates, 'duplicate id')} skipped"
-        if self.versions:
-            text += f", {_count(self.versions, 'later version')} of a page kept beside the first"
-        if self.warnings:
-            text += f", {_count(self.warnings, 'warning')}"
-        if self.skipped:
-            text += f", {_count(self.skipped, 'file')} skipped"
-        if self.groups.everything:
-            text += ", every article grouped again (new grouping settings)"
-        text += f" in {self.seconds:.1f} s"
-        if self.seconds >= 1 and self.rate:
-            text += f" ({self.rate:,.0f} articles/s)"
-        return text
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 class Progress:
@@ -156,14 +104,17 @@ def update_index(
         if on_problem:
             on_problem(message)
 
+    def skip(message: str) -> None:
+        if len(report.skipped_files) < keep_problems:
+            report.skipped_files.append(message)
+        if on_skip:
+            on_skip(message)
+
     inputs: list[InputFile] = []
     for item in iter_input_files(paths):
         if isinstance(item, Skipped):
             report.skipped += 1
-            if len(report.skipped_files) < keep_problems:
-                report.skipped_files.append(str(item))
-            if on_skip:
-                on_skip(str(item))
+            skip(str(item))
         elif isinstance(item, IngestError):
             report.rejected += 1
             problem(str(item))
@@ -201,6 +152,7 @@ def update_index(
                     progress=progress,
                     groups=groups,
                     words=words,
+                    skip=skip,
                 )
                 with Preparer(workers, default_source) as preparer:
                     _write_all(run, inputs, Known(set(digest_ids), salt), preparer)
@@ -243,8 +195,10 @@ class _Run:
         progress,
         groups,
         words,
+        skip,
     ):
         self.engine = engine
+        self.skip = skip
         self.stored = stored
         self.digest_ids = digest_ids
         self.report = report
@@ -287,6 +241,10 @@ class _Run:
         if isinstance(record, IngestError):
             report.rejected += 1
             self.problem(str(record))
+            return
+        if isinstance(record, Skipped):  # a record that holds no article (a web archive's image)
+            report.skipped_records += 1
+            self.skip(str(record))
             return
         where = f"{record.path}: {record.where}" if record.where else record.path
         if isinstance(record, Unchanged):  # seen byte for byte before

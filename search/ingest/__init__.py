@@ -19,6 +19,7 @@ from search.ingest.feed import read_feed
 from search.ingest.html import read_html
 from search.ingest.jsonl import read_jsonl
 from search.ingest.text import read_text
+from search.ingest.warc import read_warc
 
 Reader = Callable[[InputFile], Iterator["RawRecord | IngestError"]]
 
@@ -28,10 +29,11 @@ READERS: dict[str, Reader] = {
     "csv": read_csv,
     "feed": read_feed,
     "html": read_html,
+    "warc": read_warc,
 }
 
 # Readers that digest raw records and can skip known ones without parsing them.
-DIGESTING = frozenset({"jsonl", "text", "html"})
+DIGESTING = frozenset({"jsonl", "text", "html", "warc"})
 
 EXTENSIONS: dict[str, str] = {
     ".txt": "text",
@@ -47,6 +49,8 @@ EXTENSIONS: dict[str, str] = {
     ".rdf": "feed",
     ".html": "html",
     ".htm": "html",
+    ".warc": "warc",
+    ".arc": "warc",
 }
 
 __all__ = [
@@ -67,6 +71,8 @@ def detect_format(input_file: InputFile) -> str | None:
     if by_name:
         return by_name
     head = input_file.head(2048).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"warc/1.", b"filedesc://")):
+        return "warc"
     if head.startswith(b"date ") or head.startswith(b"date\t"):
         return "text"
     if head.startswith((b"{", b"[")):

@@ -42,18 +42,17 @@ def _authors(entry) -> list[str]:
     return names or ([raw] if raw else [])
 
 
-def read_feed(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
+def feed_items(data: bytes) -> Iterator[tuple[dict, int]]:
+    """The raw fields of every item of a feed, with its number; ``ValueError`` with the reason
+    when the data holds no item."""
     import feedparser  # imported when a feed is read, not when a command starts
 
-    with input_file.open_binary() as stream:
-        data = stream.read()
     parsed = feedparser.parse(data)
     if not parsed.entries:
         reason = "no items"
         if parsed.bozo:
             reason = f"not a valid feed: {parsed.get('bozo_exception')}"
-        yield IngestError(input_file.display, None, reason)
-        return
+        raise ValueError(reason)
     feed_title = parsed.feed.get("title", "")
     for number, entry in enumerate(parsed.entries, start=1):
         content = ""
@@ -74,5 +73,17 @@ def read_feed(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
             "author": authors,
             "tags": entry.get("tags") or [],  # a category's ``term``: see search.metadata
             "language": parsed.feed.get("language", ""),
+            "_extractor": "feedparser",
+            "_date_from": "feed" if entry.get("published") or entry.get("updated") else "none",
         }
-        yield RawRecord(fields, input_file.display, f"item {number}")
+        yield fields, number
+
+
+def read_feed(input_file: InputFile) -> Iterator[RawRecord | IngestError]:
+    with input_file.open_binary() as stream:
+        data = stream.read()
+    try:
+        for fields, number in feed_items(data):
+            yield RawRecord(fields, input_file.display, f"item {number}")
+    except ValueError as exc:
+        yield IngestError(input_file.display, None, str(exc))
