@@ -270,6 +270,7 @@ class _Run:
         if old_hash == article.content_hash:
             report.unchanged += 1
             return
+        article = replace(article, provenance=(("read from", where), *article.provenance))
         if self.writer is None:
             self.writer = self.engine.writer(bulk=self.bulk)
         document = prepared.document

@@ -241,6 +241,13 @@ def _day_only(value: object) -> bool:
     return isinstance(value, str) and len(value.strip()) <= 10 and ":" not in value
 
 
+def _provenance(fields: dict, published) -> tuple[tuple[str, str], ...]:
+    """How the reader made the article: its extractor, where its date came from."""
+    date_from = fields.get("_date_from") or ("the record's date field" if published else "none")
+    extractor = fields.get("_extractor") or "the record's own fields"
+    return (("extractor", str(extractor)), ("date from", str(date_from)))
+
+
 def build_article(fields: dict, default_source: str | None = None) -> Normalized:
     """Normalise one raw record into an Article.
 
@@ -320,5 +327,6 @@ def build_article(fields: dict, default_source: str | None = None) -> Normalized
         content_hash=digest,
         metadata=metadata,
         extra=extra,
+        provenance=_provenance(fields, published),
     )
     return Normalized(article, warnings, named_by_url=not given_id and url is not None)

@@ -52,6 +52,9 @@ class Article:
     # other field the input carried, kept as text to be shown; in the input's order.
     metadata: tuple[tuple[str, str], ...] = ()
     extra: tuple[tuple[str, str], ...] = ()
+    # Where it came from and how it was made ("read from", "read at", "extractor", "date from"),
+    # to judge a surprising result by: never part of its content hash, nor of equality.
+    provenance: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def values(self, name: str) -> list[str]:
         """The values of one metadata field, in the order the input gave them."""

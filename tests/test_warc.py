@@ -216,7 +216,8 @@ def test_a_damaged_record_is_one_error_and_the_rest_is_read(tmp_path):
     assert message.startswith(f"{bad}: record 3 (offset {starts[2]}): unreadable: ")
     assert "\n" not in message
     by_url = articles(tmp_path / "index")
-    assert STRIKE.url in by_url and UNDATED.url in by_url
+    assert STRIKE.url in by_url
+    assert UNDATED.url in by_url
     assert COUNCIL.url not in by_url  # the damaged record, and only it
 
 
@@ -293,5 +294,56 @@ def test_div_soup_page_in_an_archive(tmp_path):
         _response(WARCWriter(out, gzip=True), STRIKE.url, div_soup(STRIKE).encode())
     update_index(tmp_path / "index", [path])
     (article,) = articles(tmp_path / "index").values()
-    assert "commentword" not in article.body and "cookieword" not in article.body
+    assert "commentword" not in article.body
+    assert "cookieword" not in article.body
     assert article.body.count("Dock workers") == 1
+
+
+def test_every_article_says_where_it_came_from_and_how_it_was_made(tmp_path, engine_name):
+    from webui import create_app
+
+    path = tmp_path / "crawl.warc.gz"
+    write_crawl(path)
+    (tmp_path / "more").mkdir()
+    lines = tmp_path / "more" / "wire.jsonl"
+    lines.write_text(
+        json.dumps({"id": "w1", "title": "Wire item", "body": "Grain.", "date": "2024-03-01"})
+        + "\n"
+    )
+    update_index(tmp_path / "index", [path, lines])
+    by_url = articles(tmp_path / "index")
+    strike = dict(by_url[STRIKE.url].provenance)
+    assert strike["read from"].startswith(f"{path}: record 2 (offset ")
+    assert strike["extractor"].startswith("trafilatura ")
+    assert strike["date from"] == "page metadata"
+    assert strike["read at"][:4] == "20" + strike["read at"][2:4]
+    assert dict(by_url[UNDATED.url].provenance)["date from"] == (
+        "capture date (not the publication's)"
+    )
+    ferry = dict(by_url["https://harbourtimes.example/ferry"].provenance)
+    assert (ferry["extractor"], ferry["date from"]) == ("feedparser", "feed")
+    assert ferry["read from"].startswith(f"{path}: record 9 (offset ")
+    assert ferry["read from"].endswith(", item 2")
+    with open_archive(tmp_path / "index") as engine:
+        wire = dict(engine.get("w1").provenance)
+    assert wire["read from"] == f"{lines}: line 1"
+    assert wire["date from"] == "the record's date field"
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": tmp_path / "instance",
+            "MORGUE_OVERRIDES": {"index_dir": tmp_path / "index", "db": tmp_path / "s.sqlite3"},
+        }
+    )
+    try:
+        client = app.test_client()
+        article_id = by_url[STRIKE.url].id
+        shown = client.get("/api/articles/" + article_id).get_json()
+        assert shown["provenance"]["date from"] == "page metadata"
+        assert shown["provenance"]["read from"] == strike["read from"]
+        page = client.get("/article/" + article_id).get_data(as_text=True)
+        assert "Where this came from" in page
+        assert f"{path}: record 2 (offset" in page
+    finally:
+        app.extensions["morgue_engine"].close()

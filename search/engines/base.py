@@ -38,6 +38,10 @@ def article_from_stored(stored: dict) -> Article:
         content_hash=stored.get("content_hash", ""),
         metadata=tuple((k, v) for k, v in stored.get("metadata", ())),
         extra=tuple((k, v) for k, v in stored.get("extra", ())),
+        provenance=(
+            *((k, v) for k, v in stored.get("provenance", ())),
+            *((("read at", stored["indexed_at"]),) if stored.get("indexed_at") else ()),
+        ),
     )
 
 
@@ -48,6 +52,8 @@ def stored_extras(article: Article) -> dict:
         stored["metadata"] = [list(pair) for pair in article.metadata]
     if article.extra:
         stored["extra"] = [list(pair) for pair in article.extra]
+    if article.provenance:
+        stored["provenance"] = [list(pair) for pair in article.provenance]
     return stored
 
 

@@ -67,6 +67,7 @@ def build_schema() -> Schema:
         indexed_at=STORED(),
         metadata=STORED(),
         extra=STORED(),
+        provenance=STORED(),
         # Every faceted value, "field\x1fvalue" as written, for counting (see ``_Columns``).
         labels=COLUMN(VarBytesColumn()),
         # Metadata as exact values, case-folded before they reach Whoosh (as the query is).
