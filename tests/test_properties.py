@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from search.archive import create_archive, open_archive
 from search.errors import IngestError, QuerySyntaxError
-from search.ingest import READERS, InputFile, RawRecord, Unchanged
+from search.ingest import READERS, InputFile, RawRecord, Skipped, Unchanged
 from search.normalize import build_article
 from search.preparing import document_for
 from search.query.modes import build_query
@@ -150,8 +150,15 @@ SAMPLES = {
     "feed": b'<?xml version="1.0"?><rss><channel><title>F</title><item><title>T</title>'
     b"<description>B</description></item></channel></rss>",
     "html": b"<html><head><title>T</title></head><body><article><p>B</p></article></body></html>",
+    "warc": b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: http://a.example/x\r\n"
+    b"WARC-Date: 2025-01-02T00:00:00Z\r\nContent-Type: application/http; msgtype=response\r\n"
+    b"Content-Length: 107\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n"
+    b"<html><head><title>T</title></head><body><p>B</p></body></html>\r\n\r\n",
 }
-SUFFIX = {"text": ".txt", "jsonl": ".jsonl", "csv": ".csv", "feed": ".xml", "html": ".html"}
+SUFFIX = {
+    **{"text": ".txt", "jsonl": ".jsonl", "csv": ".csv", "feed": ".xml", "html": ".html"},
+    "warc": ".warc",
+}
 
 
 def mutations(sample: bytes):
@@ -179,7 +186,7 @@ def test_readers_yield_records_or_our_errors_only(kind, tmp_path_factory):
         path.write_bytes(data)
         started = time.monotonic()
         for item in READERS[kind](InputFile(path)):
-            assert isinstance(item, (RawRecord, IngestError, Unchanged)), item
+            assert isinstance(item, (RawRecord, IngestError, Unchanged, Skipped)), item
             if isinstance(item, RawRecord):
                 # The indexer reports these two as a rejected record, with the reason.
                 with contextlib.suppress(ValueError, TypeError):
