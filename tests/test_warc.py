@@ -221,6 +221,21 @@ def test_a_damaged_record_is_one_error_and_the_rest_is_read(tmp_path):
     assert COUNCIL.url not in by_url  # the damaged record, and only it
 
 
+def test_a_changed_byte_in_an_uncompressed_archive_is_caught_by_its_digest(tmp_path):
+    path = tmp_path / "crawl.warc"
+    write_crawl(path, gzipped=False)
+    data = path.read_bytes()
+    at = data.index(b"Dock workers at the northern harbour")
+    path.write_bytes(data[:at] + b"Rock" + data[at + 4 :])
+    report = update_index(tmp_path / "index", [path])
+    assert report.rejected == 1
+    assert report.problems[0].startswith(f"{path}: record 2 (offset ")
+    assert "damaged: " in report.problems[0]
+    assert "digest failed" in report.problems[0]
+    assert search_ids(tmp_path / "index", "rock") == set()
+    assert report.added == 3  # every other page, and the feed item
+
+
 def test_a_truncated_archive_keeps_every_whole_record(tmp_path):
     good = tmp_path / "good.warc.gz"
     write_crawl(good)
@@ -347,3 +362,28 @@ def test_every_article_says_where_it_came_from_and_how_it_was_made(tmp_path, eng
         assert f"{path}: record 2 (offset" in page
     finally:
         app.extensions["morgue_engine"].close()
+
+
+def test_a_section_front_with_many_headlines_is_no_article(tmp_path):
+    stories = [
+        Story(
+            title=f"Long headline number {n} about the harbour strike and the grain trade",
+            paragraphs=(f"Teaser {n}.",),
+            author="",
+            published="",
+            site="",
+            url=f"https://harbourtimes.example/news/{n}",
+        )
+        for n in range(12)
+    ]
+    path = tmp_path / "front.warc.gz"
+    with open(path, "wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        _response(
+            writer, "https://harbourtimes.example/world", index_page("Times", stories).encode()
+        )
+        _response(writer, STRIKE.url, semantic(STRIKE).encode())
+    skipped: list[str] = []
+    report = update_index(tmp_path / "index", [path], on_skip=skipped.append)
+    assert report.added == 1
+    assert any("a page of links (a section front)" in s for s in skipped), skipped

@@ -43,6 +43,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "eval_command",
         "Score the ranking against relevance judgments.",
     ),
+    "fetch": (
+        "search.cli.fetch_command",
+        "fetch_command",
+        "Follow news feeds: fetch new and changed articles into the index.",
+    ),
     "kwic": (
         "search.cli.attention_commands",
         "kwic",
@@ -97,7 +102,7 @@ class LazyGroup(click.Group):
             name = args[0] if args else ""
             if not name or name.startswith("-") or name in COMMANDS:
                 raise
-            close = difflib.get_close_matches(name, self.list_commands(ctx), n=3)
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=2)
             hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
             raise click.UsageError(f"No such command {name!r}.{hint}", ctx) from None
 

@@ -46,7 +46,8 @@ STATS_TOP_VALUES = 5  # per field in `morgue stats`
     "machine (see RESULTS.md).",
 )
 def reindex(paths, index_dir, default_source, rebuild, engine, quiet, verbose, workers) -> None:
-    """Index articles from files and folders: .txt, .jsonl, .json, .csv, RSS/Atom, .html, and .gz.
+    """Index articles from files and folders: .txt, .jsonl, .json, .csv, RSS/Atom, .html, web
+    archives (.warc, .arc), and .gz.
 
     Only new and changed articles are written; a second run over the same files writes nothing.
     A bad record is reported on one line and skipped; the rest is indexed. Exits with 1 when

@@ -37,6 +37,9 @@ DATE_META = (
 # Fewer words than this, without a headline of the page's own metadata: a section front, a tag
 # page, a login wall, not an article (only asked of pages inside web archives).
 MIN_ARTICLE_WORDS = 25
+# Without metadata that calls the page an article, a text mostly made of link texts is a
+# section front's list of headlines.
+MAX_LINKED_SHARE = 0.5
 # A line of the text that is a pointer to another page, not the article's ("Read more: ...").
 _POINTER = re.compile(
     r"^(read more|read also|related|see also|more on this|recommended|advertisement|"
@@ -158,6 +161,7 @@ def page_fields(markup: str, url: str | None = None, captured: str | None = None
     text), for readers of archives that hold every page of a site."""
     soup = parse_html(markup)
     found = _json_ld(soup)
+    anchors = {a.get_text(" ", strip=True).casefold() for a in soup.find_all("a")}
     h1 = soup.find("h1")
     title = (
         _meta(soup, "og:title", "twitter:title")
@@ -219,8 +223,22 @@ def page_fields(markup: str, url: str | None = None, captured: str | None = None
     fields["_date_from"] = date_from or "none"
     if not fields["published"]:
         fields["_missing_date"] = "no date in the page (no article:published_time, no <time>)"
-    if len(_WORD.findall(text)) < MIN_ARTICLE_WORDS:
-        fields["_not_article"] = (
-            f"no article on the page ({len(_WORD.findall(text))} words of text)"
-        )
+    words = len(_WORD.findall(text))
+    declared = bool(found) or _meta(soup, "og:type").lower().startswith("article")
+    if words < MIN_ARTICLE_WORDS:
+        fields["_not_article"] = f"no article on the page ({words} words of text)"
+    elif not declared and _linked_share(text, anchors) >= MAX_LINKED_SHARE:
+        fields["_not_article"] = "a page of links (a section front), no article"
     return fields
+
+
+def _linked_share(text: str, anchors: set[str]) -> float:
+    """The share of the text's words in lines that are a link's text: most of a section
+    front's, few of an article's (its "Read more" lines are gone already)."""
+    total = linked = 0
+    for line in text.splitlines():
+        count = len(_WORD.findall(line))
+        total += count
+        if line.strip().casefold() in anchors:
+            linked += count
+    return linked / total if total else 0.0

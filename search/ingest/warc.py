@@ -16,7 +16,8 @@ indexes use. A record that cannot be read is one error, and reading goes on at t
 the file holds, found by its header.
 
 Feeds captured beside their pages would give each article twice, once as the feed's summary:
-a feed's items are read at the end of the file, and only those whose page the archive lacks.
+a feed's items are read at the end of the file, and only those whose page the file did not
+capture (asked for and answered, whatever the answer: an unchanged page's 304 counts).
 """
 
 from __future__ import annotations
@@ -140,7 +141,7 @@ def _gzip_records(raw: IO[bytes]):
                 head = raw.read(CHUNK_BYTES)
             continue
         try:
-            for record in ArchiveIterator(io.BytesIO(data), arc2warc=True):
+            for record in ArchiveIterator(io.BytesIO(data), arc2warc=True, check_digests=True):
                 yield offset, record
         except Exception as exc:  # noqa: BLE001 - warcio's errors have no common base
             yield offset, _reason(exc)
@@ -155,7 +156,7 @@ def _plain_records(raw: IO[bytes]):
     start: int | None = 0
     while start is not None:
         raw.seek(start)
-        records = ArchiveIterator(raw, arc2warc=True)
+        records = ArchiveIterator(raw, arc2warc=True, check_digests=True)
         offset = start
         try:
             for record in records:
@@ -209,6 +210,11 @@ def read_warc(
             data = getattr(record, "payload", None)
             if data is None:
                 data = record.content_stream().read(MAX_RECORD_BYTES + 1)
+            checked = getattr(record, "digest_checker", None)
+            if checked is not None and checked.passed is False:  # the crawler's own digest
+                reason = checked.problems[0] if checked.problems else "digest failed"
+                yield IngestError(input_file.display, where, f"damaged: {reason}")
+                continue
             yield from _read_record(record, data, input_file, where, known, feeds, pages)
         for where, data in feeds:
             yield from _feed_records(input_file, where, data, pages)
@@ -220,9 +226,12 @@ def _read_record(record, data: bytes, input_file, where, known, feeds, pages):
     if kind == "revisit":
         yield Skipped(display, "a revisit (the page unchanged since an earlier capture)")
         return
+    uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+    if kind == "request":  # asked for: its answer follows, under the address it moved to
+        pages.add(uri)
     if kind not in ("response", "resource"):
         return  # requests, the crawler's notes: not captures of a page
-    uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+    pages.add(uri)  # captured, whatever came back: a feed item pointing here is not the page
     if kind == "response" and record.http_headers is not None:
         status = record.http_headers.get_statuscode() or ""
         if status != "200":
