@@ -249,7 +249,14 @@ class _Run:
         where = f"{record.path}: {record.where}" if record.where else record.path
         if isinstance(record, Unchanged):  # seen byte for byte before
             article_id = self.digest_ids[record.digest]
-            if self.claim(article_id, where, self.stored.get(article_id)):
+            stored_hash = self.stored.get(article_id)
+            if self.seen.get(article_id, stored_hash) != stored_hash:
+                # this run gave its URL to another text: the stored page becomes a version
+                stored = self.engine.get(article_id)  # (the last commit's, not this run's)
+                if stored and stored.url == article_id and stored.content_hash == stored_hash:
+                    self.keep_version(stored, where, record.digest)
+                    return
+            if self.claim(article_id, where, stored_hash):
                 report.unchanged += 1
             return
         prepared = prepared or normalize(record.fields, self.default_source)
@@ -271,8 +278,6 @@ class _Run:
             report.unchanged += 1
             return
         article = replace(article, provenance=(("read from", where), *article.provenance))
-        if self.writer is None:
-            self.writer = self.engine.writer(bulk=self.bulk)
         document = prepared.document
         if document is None:
             document = document_for(article, record.digest, self.words.stage)
@@ -281,13 +286,32 @@ class _Run:
                 self.words.stage(written)
             if article is not document.article:  # kept as a version: another id, same terms
                 document = replace(document, article=article)
+        self.store(document, old_hash, prepared.fingerprint)
+
+    def keep_version(self, stored: Article, where: str, digest: str) -> None:
+        """A stored page read again unchanged after this run gave its URL to another text:
+        kept as a version of the page, as it would have been had both been read in one run."""
+        version = replace(stored, id=f"{stored.url}#{stored.content_hash[:12]}")
+        if not self.claim(version.id, where, version.content_hash):
+            return
+        self.report.versions += 1
+        old_hash = self.stored.get(version.id)
+        if old_hash == version.content_hash:
+            self.report.unchanged += 1
+            return
+        self.store(document_for(version, digest, self.words.stage), old_hash, None)
+
+    def store(self, document, old_hash: str | None, fingerprint) -> None:
+        report = self.report
+        if self.writer is None:
+            self.writer = self.engine.writer(bulk=self.bulk)
         if old_hash is None:
             self.writer.add(document)
             report.added += 1
         else:
             self.writer.update(document)
             report.updated += 1
-        self.groups.stage(document, prepared.fingerprint)
+        self.groups.stage(document, fingerprint)
         self.pending += 1
         self.pending_chars += document_chars(document)
         if self.pending >= self.batch_size or self.pending_chars >= BATCH_BYTES:

@@ -387,3 +387,32 @@ def test_a_section_front_with_many_headlines_is_no_article(tmp_path):
     report = update_index(tmp_path / "index", [path], on_skip=skipped.append)
     assert report.added == 1
     assert any("a page of links (a section front)" in s for s in skipped), skipped
+
+
+def test_a_page_saved_apart_from_its_capture_ends_as_one_run_would_keep_it(tmp_path):
+    """The same page captured in a web archive and saved by hand with an added paragraph, read
+    run after run in every order: once both are read together, the archive holds what a first
+    run over both holds (the first read under the URL, the other as its version), and the runs
+    after it change nothing."""
+    crawl = tmp_path / "crawl.warc.gz"
+    write_crawl(crawl)
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    longer = Story(
+        **{**STRIKE.__dict__, "paragraphs": (*STRIKE.paragraphs, "Talks resume Friday.")}
+    )
+    (pages / "strike.html").write_text(semantic(longer))
+    index = tmp_path / "index"
+    update_index(index, [crawl])
+    assert update_index(index, [pages]).updated == 1  # a later run brings another version
+    both = update_index(index, [crawl, pages])
+    assert (both.updated, both.added, both.versions, both.duplicates) == (1, 1, 1, 0)
+    again = update_index(index, [crawl, pages])
+    assert (again.added, again.updated, again.duplicates) == (0, 0, 0)
+    fresh = tmp_path / "fresh"
+    update_index(fresh, [crawl, pages])
+    with open_archive(index) as engine, open_archive(fresh) as reference:
+        held = sorted((a.id, a.body) for a in engine.iter_articles())
+        assert held == sorted((a.id, a.body) for a in reference.iter_articles())
+    assert [a_id for a_id, _ in held].count(STRIKE.url) == 1
+    assert any(a_id.startswith(STRIKE.url + "#") for a_id, _ in held)
