@@ -277,7 +277,9 @@ class _Run:
         if old_hash == article.content_hash:
             report.unchanged += 1
             return
-        article = replace(article, provenance=(("read from", where), *article.provenance))
+        origin = str(Path(record.path).resolve())  # the place to find it again, from anywhere
+        origin += f": {record.where}" if record.where else ""
+        article = replace(article, provenance=(("read from", origin), *article.provenance))
         document = prepared.document
         if document is None:
             document = document_for(article, record.digest, self.words.stage)

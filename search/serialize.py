@@ -87,7 +87,7 @@ def article_to_dict(article: Article) -> dict:
         "content_hash": article.content_hash,
         "fields": fields_to_dict(article.metadata),
         "extra": dict(article.extra),
-        "provenance": dict(article.provenance),
+        "provenance": {name.replace(" ", "_"): value for name, value in article.provenance},
         "body": article.body,
     }
 

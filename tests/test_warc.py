@@ -355,8 +355,8 @@ def test_every_article_says_where_it_came_from_and_how_it_was_made(tmp_path, eng
         client = app.test_client()
         article_id = by_url[STRIKE.url].id
         shown = client.get("/api/articles/" + article_id).get_json()
-        assert shown["provenance"]["date from"] == "page metadata"
-        assert shown["provenance"]["read from"] == strike["read from"]
+        assert shown["provenance"]["date_from"] == "page metadata"
+        assert shown["provenance"]["read_from"] == strike["read from"]
         page = client.get("/article/" + article_id).get_data(as_text=True)
         assert "Where this came from" in page
         assert f"{path}: record 2 (offset" in page
