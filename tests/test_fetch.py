@@ -263,3 +263,85 @@ def test_morgue_fetch_once_from_the_command_line(site, tmp_path, capsys):
     status = run(cli, ["fetch", "feed.xml", "--once", "--index", str(index)])
     assert status == ExitStatus.USAGE
     assert "is not an http(s) URL" in capsys.readouterr().err
+
+
+def test_an_interrupted_pass_leaves_the_next_one_to_fetch_everything(site, tmp_path):
+    class Interrupting(PoliteClient):
+        asked = 0
+
+        def get(self, url, etag=None, modified=None):
+            Interrupting.asked += 1
+            if Interrupting.asked == 3:  # the feed, /news/1, then Ctrl-C
+                raise KeyboardInterrupt
+            return super().get(url, etag, modified)
+
+    with pytest.raises(KeyboardInterrupt):
+        fetch_pass(
+            [site.base + "/feed.xml"],
+            tmp_path / "index",
+            tmp_path / "warcs",
+            Interrupting(delay=0.01, timeout=1.0),
+        )
+    report, _ = fetch(site, tmp_path, "/feed.xml")
+    assert report.not_modified == 0  # nothing was kept as "you have it"
+    assert report.new == 4
+
+
+def test_each_pass_reads_robots_txt_again_and_its_crawl_delay(site, tmp_path):
+    client = PoliteClient(delay=0.01, timeout=1.0)
+    fetch_pass([site.base + "/feed.xml"], tmp_path / "index", tmp_path / "warcs", client)
+    site.page("/robots.txt", "User-agent: *\nDisallow: /news/\nCrawl-delay: 0.3\n", "text/plain")
+    site.requests.clear()
+    report = fetch_pass([site.base + "/feed.xml"], tmp_path / "index", tmp_path / "warcs", client)
+    assert site.requests[0][0] == "/robots.txt"
+    assert not any(p.startswith("/news/") for p, _h, _t in site.requests)
+    assert report.robots >= 2
+    times = [t for _p, _h, t in site.requests]
+    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.28
+
+
+def test_a_site_that_cannot_be_reached_is_a_failure_not_a_robots_rule(tmp_path):
+    report, problems = fetch(type("S", (), {"base": "http://127.0.0.1:9"})(), tmp_path, "/feed.xml")
+    assert (report.failed, report.robots) == (1, 0)
+    assert "robots.txt could not be read (connection refused)" in problems[0]
+
+
+def test_the_archive_holds_robots_txt_the_redirect_and_its_own_description(site, tmp_path):
+    fetch(site, tmp_path, "/feed.xml")
+    (path,) = (tmp_path / "warcs").glob("*.warc.gz")
+    kinds, statuses = [], []
+    with open(path, "rb") as stream:
+        for record in ArchiveIterator(stream):
+            kinds.append(record.rec_type)
+            if record.rec_type == "response":
+                uri = record.rec_headers.get_header("WARC-Target-URI")
+                statuses.append((uri.removeprefix(site.base), record.http_headers.get_statuscode()))
+            if record.rec_type == "request":
+                assert record.http_headers.get_header("Host")
+    assert kinds[0] == "warcinfo"
+    assert ("/robots.txt", "200") in statuses
+    assert ("/moved", "301") in statuses
+
+
+def test_an_undated_page_is_not_dated_by_its_copyright_line():
+    from search.ingest.extract import page_fields
+
+    text = " ".join(f"Word{n} of the harbour story." for n in range(20))
+    page = (
+        f"<html><head><title>Harbour</title></head><body><article><h1>Harbour</h1><p>{text}</p>"
+        "</article><footer><p>© 2019 Example Media. All rights reserved.</p></footer></body></html>"
+    )
+    fields = page_fields(page, url="https://example.com/harbour")
+    assert fields["published"] == ""
+    assert fields["_date_from"] == "none"
+
+
+def test_every_is_at_least_a_minute(tmp_path, capsys):
+    from search.cli import ExitStatus, run
+    from webui.cli import cli
+
+    status = run(
+        cli, ["fetch", "http://127.0.0.1:9/f.xml", "--every", "0", "--index", str(tmp_path)]
+    )
+    assert status == ExitStatus.USAGE
+    assert "at least 1m between passes" in capsys.readouterr().err

@@ -13,6 +13,7 @@ from search.cli.options import index_option, resolve_index
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+MIN_EVERY_SECONDS = 60
 
 
 def duration(value: str) -> float:
@@ -60,6 +61,12 @@ def fetch_command(feeds, index_dir, warc_dir, every, once, delay, timeout, max_m
     from search.fetch.crawl import fetch_pass
 
     pause = duration(every)
+    if pause < MIN_EVERY_SECONDS:
+        raise click.BadParameter(
+            f"{every!r} is too often: at least 1m between passes (a site is asked for every page "
+            "of every feed each pass)",
+            param_hint="--every",
+        )
     for feed in feeds:
         if not feed.startswith(("http://", "https://")):
             raise click.BadParameter(f"{feed!r} is not an http(s) URL", param_hint="FEEDS")

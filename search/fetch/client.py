@@ -59,9 +59,17 @@ class PoliteClient:
             timeout=urllib3.Timeout(connect=timeout, read=timeout),
             retries=urllib3.Retry(total=0, redirect=False),  # redirects followed by get()
         )
-        self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots: dict[str, RobotFileParser | str] = {}  # or why it could not be read
         self._last: dict[str, float] = {}  # host -> when its last request ended
         self._host_delay: dict[str, float] = {}
+        self.answers: list[tuple[str, Response]] = []  # robots.txt and redirects, to archive
+
+    def new_pass(self) -> None:
+        """Forget what robots.txt said: each pass reads it again (rules change, a host that
+        could not be reached may be back)."""
+        self._robots.clear()
+        self._host_delay.clear()
+        self.answers.clear()
 
     def _wait(self, host: str) -> None:
         pause = self._host_delay.get(host, self.delay)
@@ -96,23 +104,27 @@ class PoliteClient:
         if host not in self._robots:
             self._robots[host] = self._read_robots(f"{parts.scheme}://{host}/robots.txt", host)
         rules = self._robots[host]
-        return rules is not None and rules.can_fetch(self.user_agent, url)
+        if isinstance(rules, str):  # unreadable: the whole host is off limits this pass
+            raise FetchError(f"robots.txt could not be read ({rules}), so the site is left alone")
+        return rules.can_fetch(self.user_agent, url)
 
-    def _read_robots(self, url: str, host: str) -> RobotFileParser | None:
+    def _read_robots(self, url: str, host: str) -> RobotFileParser | str:
         rules = RobotFileParser(url)
         try:
             got = self._request(url, {})
-        except FetchError:
-            return None  # unreachable: the whole host is off limits this pass
+        except FetchError as exc:
+            return str(exc)
+        self.answers.append((url, got))
         if got.status >= 500:
-            return None
+            return f"HTTP {got.status}"
         if got.status >= 400:
             rules.allow_all = True
             return rules
-        rules.parse(got.body.decode("utf-8", "replace").splitlines())
-        asked = rules.crawl_delay(self.user_agent)
+        text = got.body.decode("utf-8", "replace")
+        rules.parse(text.splitlines())
+        asked = crawl_delay(text, self.user_agent)
         if asked:
-            self._host_delay[host] = max(self.delay, float(asked))
+            self._host_delay[host] = max(self.delay, asked)
         return rules
 
     def get(self, url: str, etag: str | None = None, modified: str | None = None) -> Response:
@@ -131,8 +143,39 @@ class PoliteClient:
             target = got.header("Location")
             if got.status not in (301, 302, 303, 307, 308) or not target:
                 return got
+            self.answers.append((url, got))
             url = urljoin(url, target)  # the validators came from where it led last time
         raise FetchError(f"more than {MAX_REDIRECTS} redirects")
+
+
+def crawl_delay(robots: str, user_agent: str) -> float | None:
+    """The Crawl-delay of the group that applies to us (ours by name, else ``*``), in seconds;
+    the standard library reads whole seconds only, and "0.5" is common."""
+    name = user_agent.split("/")[0].lower()
+    found: dict[str, float] = {}
+    agents: list[str] = []
+    in_rules = False
+    for line in robots.splitlines():
+        key, _, value = line.split("#")[0].partition(":")
+        key, value = key.strip().lower(), value.strip()
+        if key == "user-agent":
+            if in_rules:
+                agents, in_rules = [], False
+            agents.append(value.lower())
+        elif key == "crawl-delay":
+            in_rules = True
+            try:
+                seconds = float(value)
+            except ValueError:
+                continue
+            for agent in agents:
+                found.setdefault(agent, seconds)
+        elif key:
+            in_rules = True
+    for agent, seconds in found.items():
+        if agent != "*" and agent in name:
+            return seconds
+    return found.get("*")
 
 
 def _reason(exc: BaseException) -> str:

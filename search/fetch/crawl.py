@@ -16,8 +16,9 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from search.fetch.client import Disallowed, FetchError, PoliteClient, Response
+from search.fetch.client import USER_AGENT, Disallowed, FetchError, PoliteClient, Response
 from search.fetch.state import FetchState
 from search.indexer import update_index
 from search.ingest.feed import feed_items
@@ -41,8 +42,10 @@ class PassReport:
     warc: Path | None = None
 
     def summary(self) -> str:
+        feeds = f"{self.feeds:,} feed{'' if self.feeds == 1 else 's'}"
+        pages = f"{self.pages:,} page{'' if self.pages == 1 else 's'}"
         return (
-            f"{self.feeds:,} feeds and {self.pages:,} pages asked: {self.fetched:,} fetched, "
+            f"{feeds} and {pages} asked: {self.fetched:,} fetched, "
             f"{self.not_modified:,} not modified (304), {self.failed:,} failed, "
             f"{self.robots:,} skipped by robots.txt; {self.new:,} new articles, "
             f"{self.changed:,} changed"
@@ -59,17 +62,37 @@ class _Archive:
         self.answered: set[str] = set()  # the addresses answered in this file
         self._out = open(path, "wb")  # noqa: SIM115 - closed by close()
         self._writer = WARCWriter(self._out, gzip=True)
+        info = {"software": USER_AGENT, "format": "WARC File Format 1.0", "robots": "obey"}
+        self._writer.write_record(self._writer.create_warcinfo_record(path.name, info))
 
     def write(self, asked: str, response: Response, answer: bool = True) -> None:
         from warcio.statusandheaders import StatusAndHeaders
 
         self.answered.update((asked, response.url))
         now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        target = urlsplit_path(asked)
+        path, host = urlsplit_path(asked), urlsplit(asked).netloc
         request = StatusAndHeaders(
-            f"GET {target} HTTP/1.1", response.request_headers, is_http_request=True
+            f"GET {path} HTTP/1.1",
+            [("Host", host), *response.request_headers],
+            is_http_request=True,
         )
         writer = self._writer
+        headers = [(k, v) for k, v in response.headers if k.lower() not in _DROPPED_HEADERS]
+        headers.append(("Content-Length", str(len(response.body))))
+        status = StatusAndHeaders(
+            f"{response.status} {response.reason}".strip(), headers, protocol="HTTP/1.1"
+        )
+        record = writer.create_warc_record(
+            response.url,
+            "response",
+            payload=io.BytesIO(response.body),
+            length=len(response.body),
+            http_headers=status,
+            warc_headers_dict={"WARC-Date": now},
+        )
+        linked = {"WARC-Date": now}
+        if answer:
+            linked["WARC-Concurrent-To"] = record.rec_headers.get_header("WARC-Record-ID")
         writer.write_record(
             writer.create_warc_record(
                 asked,
@@ -77,34 +100,17 @@ class _Archive:
                 payload=io.BytesIO(b""),
                 length=0,
                 http_headers=request,
-                warc_headers_dict={"WARC-Date": now},
+                warc_headers_dict=linked,
             )
         )
-        if not answer:
-            return
-        headers = [(k, v) for k, v in response.headers if k.lower() not in _DROPPED_HEADERS]
-        headers.append(("Content-Length", str(len(response.body))))
-        status = StatusAndHeaders(
-            f"{response.status} {response.reason}".strip(), headers, protocol="HTTP/1.1"
-        )
-        writer.write_record(
-            writer.create_warc_record(
-                response.url,
-                "response",
-                payload=io.BytesIO(response.body),
-                length=len(response.body),
-                http_headers=status,
-                warc_headers_dict={"WARC-Date": now},
-            )
-        )
+        if answer:
+            writer.write_record(record)
 
     def close(self) -> None:
         self._out.close()
 
 
 def urlsplit_path(url: str) -> str:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
@@ -124,23 +130,30 @@ def fetch_pass(
             on_problem(message)
 
     warc_dir.mkdir(parents=True, exist_ok=True)
+    client.new_pass()
     state = FetchState(warc_dir)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
     archive = _Archive(warc_dir / f"morgue-{stamp}.warc.gz")
     try:
-        links: list[str] = []
-        for feed in feeds:
-            report.feeds += 1
-            links.extend(_read_feed(feed, client, state, archive, report, problem))
-        for url in dict.fromkeys(links):
-            report.pages += 1
-            _read_page(url, client, state, archive, report, problem)
+        try:
+            links: list[str] = []
+            for feed in feeds:
+                report.feeds += 1
+                links.extend(_read_feed(feed, client, state, archive, report, problem))
+            for url in dict.fromkeys(links):
+                report.pages += 1
+                _read_page(url, client, state, archive, report, problem)
+        finally:
+            archive.close()
+        report.warc = archive.path
+        indexed = update_index(index_dir, [archive.path], on_problem=problem)
+        report.new, report.changed = indexed.added, indexed.updated
+        report.unchanged = indexed.unchanged
+        # Only now are the validators kept: a pass interrupted before its pages were indexed
+        # must not have the next one told "304, you have it".
+        state.commit()
     finally:
-        archive.close()
         state.close()
-    report.warc = archive.path
-    indexed = update_index(index_dir, [archive.path], on_problem=problem)
-    report.new, report.changed, report.unchanged = indexed.added, indexed.updated, indexed.unchanged
     return report
 
 
@@ -148,7 +161,12 @@ def _ask(url, client, state, archive, report, problem) -> tuple[Response | None,
     """The answer to a conditional GET (written to the archive), or None with the reason."""
     etag, modified = state.validators(url)
     try:
-        got = client.get(url, etag, modified)
+        try:
+            got = client.get(url, etag, modified)
+        finally:  # robots.txt and redirects on the way: archived too
+            for asked, answer in client.answers:
+                archive.write(asked, answer)
+            client.answers.clear()
     except Disallowed:
         report.robots += 1
         problem(f"{url}: skipped: robots.txt forbids it")
@@ -184,9 +202,10 @@ def _read_feed(feed, client, state, archive, report, problem) -> list[str]:
         return state.links(feed)
     if got is not None and got.status == 200:
         try:
-            links = [f["url"] for f, _n in feed_items(got.body) if f.get("url")]
+            links = [f["url"] for f, _n in feed_items(got.body, empty_ok=True) if f.get("url")]
         except ValueError as exc:
             reason = str(exc)
+            state.forget(feed)  # asked again in full next time, not answered 304
             report.fetched -= 1  # an answer, but not a feed
             report.failed += 1
             problem(f"{feed}: failed: {reason}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-STATE_FILE = "fetch-state.sqlite3"
+STATE_FILE = ".fetch-state.sqlite3"  # hidden: a reindex of the folder passes it over
 
 
 class FetchState:
@@ -43,6 +43,9 @@ class FetchState:
         )
         return self.db.execute("SELECT failures FROM feed WHERE url = ?", (url,)).fetchone()[0]
 
+    def forget(self, url: str) -> None:
+        self.db.execute("DELETE FROM validator WHERE url = ?", (url,))
+
     def links(self, feed: str) -> list[str]:
         """The page links the feed gave when it was last read."""
         rows = self.db.execute("SELECT url FROM link WHERE feed = ? ORDER BY place", (feed,))
@@ -61,5 +64,5 @@ class FetchState:
         self.db.commit()
 
     def close(self) -> None:
-        self.db.commit()
+        """Without ``commit`` first, what this pass learnt is let go (``sqlite3`` rolls back)."""
         self.db.close()

@@ -134,7 +134,8 @@ def _trafilatura(markup: str, url: str | None):
             include_tables=False,
             favor_precision=True,
             date_extraction_params={
-                "extensive_search": True,
+                # not the text's dates: a footer's "© 2024" became the date of undated pages
+                "extensive_search": False,
                 "original_date": True,
                 "min_date": "1900-01-01",
             },

@@ -42,12 +42,15 @@ def _authors(entry) -> list[str]:
     return names or ([raw] if raw else [])
 
 
-def feed_items(data: bytes) -> Iterator[tuple[dict, int]]:
+def feed_items(data: bytes, empty_ok: bool = False) -> Iterator[tuple[dict, int]]:
     """The raw fields of every item of a feed, with its number; ``ValueError`` with the reason
-    when the data holds no item."""
+    when the data holds no item (a feed without items is fine with ``empty_ok``, not a page
+    that is no feed)."""
     import feedparser  # imported when a feed is read, not when a command starts
 
     parsed = feedparser.parse(data)
+    if not parsed.entries and empty_ok and not parsed.bozo and parsed.version:
+        return
     if not parsed.entries:
         reason = "no items"
         if parsed.bozo:

@@ -270,7 +270,7 @@ def _read_record(record, data: bytes, input_file, where, known, feeds, pages):
 
 def _feed_records(input_file, where, data, pages):
     try:
-        for fields, item in feed_items(data):
+        for fields, item in feed_items(data, empty_ok=True):
             if fields.get("url") in pages:
                 yield Skipped(
                     f"{input_file.display}: {where}, item {item}",
