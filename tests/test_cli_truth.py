@@ -232,3 +232,21 @@ def test_serve_builds_the_default_index_again_when_its_layout_is_older(tmp_path)
         process.wait(timeout=30)
     assert "is of an older layout; building it from" in log.read_text()
     assert read_meta(tmp_path / "index")["schema_version"] == SCHEMA_VERSION
+
+
+def test_a_reader_that_stops_early_is_no_failure(slice_index):
+    """`morgue search '*' --all --json | head -1` under `set -o pipefail`: the pipe closing is
+    the reader's choice, so the run ends with 0 and says nothing."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webui.cli", "search", "*", "--all", "--json"]
+        + ["--index", str(slice_index)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert process.stdout.readline().startswith(b"{")
+    process.stdout.close()  # as head does after its line
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == ExitStatus.OK, err
+    assert err == b""

@@ -7,6 +7,8 @@ query, 1 any other failure, 130 an interrupt. A traceback is printed only with `
 
 from __future__ import annotations
 
+import contextlib
+import os
 import struct
 import sys
 import traceback
@@ -84,6 +86,14 @@ def run(group: click.Group, argv: list[str] | None = None) -> int:
             traceback.print_exc()
         click.echo(f"morgue: error: {exc}", err=True)
         return ExitStatus.ERROR
+    except SystemExit as exc:  # click exits 1 when its output's pipe closes
+        if not _pipe_closed():
+            raise
+        del exc
+        return ExitStatus.OK
+    except BrokenPipeError:  # `morgue search --all | head`: the reader has all it wanted
+        _pipe_closed()
+        return ExitStatus.OK
     except Exception as exc:  # a bug: say so in one line, the trace on request
         if show_traceback:
             traceback.print_exc()
@@ -94,3 +104,18 @@ def run(group: click.Group, argv: list[str] | None = None) -> int:
         )
         return ExitStatus.ERROR
     return ExitStatus.OK
+
+
+def _pipe_closed() -> bool:
+    """Whether standard output's reader has gone (``... | head``): not a failure of ours, so
+    the run ends quietly with 0, its output pointed at nothing for what is left to flush."""
+    if "PacifyFlushWrapper" not in type(sys.stdout).__name__:  # click's sign of a closed pipe
+        try:
+            sys.stdout.flush()
+            return False
+        except BrokenPipeError:
+            pass
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(devnull, sys.__stdout__.fileno())
+    return True
