@@ -4,6 +4,7 @@ indexed nothing, a mistyped --index, a busy port, the progress of a long run, th
 from __future__ import annotations
 
 import io
+import json
 import os
 import socket
 import subprocess
@@ -250,3 +251,14 @@ def test_a_reader_that_stops_early_is_no_failure(slice_index):
     _, err = process.communicate(timeout=120)
     assert process.returncode == ExitStatus.OK, err
     assert err == b""
+
+
+def test_an_empty_query_is_refused_with_the_way_to_list_everything(morgue, seed_index):
+    for empty in ("", "   "):
+        status, out, err = morgue("search", empty, "--index", seed_index)
+        assert status == ExitStatus.USAGE
+        assert out == ""
+        assert "the query is empty: give words to search for, or '*' for every article" in err
+    status, out, _ = morgue("search", "*", "--json", "--index", seed_index)
+    assert status == ExitStatus.OK
+    assert json.loads(out)["total"] == 2  # the two seed articles

@@ -74,6 +74,10 @@ def search(
     """Search the index. QUERY uses the query language (see README): words are AND-ed; OR, NOT,
     -word, (groups), "phrases", "near words"~5, wild*, title:, source:, author:, place:, date:;
     `*` alone lists every article. An export writes every article, with its groups."""
+    if not query.strip():  # a variable that came out empty, more often than a wish to list all
+        raise click.UsageError(
+            "the query is empty: give words to search for, or '*' for every article"
+        )
     request = SearchRequest(
         query=query,
         sources=tuple(sources),
