@@ -83,6 +83,7 @@ def fetch_command(feeds, index_dir, warc_dir, every, once, delay, timeout, max_m
         click.echo(f"{index_dir}: {report.summary()} (answers in {report.warc})")
         if once:
             if not (report.fetched or report.not_modified):
-                raise click.ClickException("nothing could be fetched (see the messages above)")
+                where = "run without --quiet to see why" if quiet else "see the messages above"
+                raise click.ClickException(f"nothing could be fetched ({where})")
             return
         time.sleep(pause)
