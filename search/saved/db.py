@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from search.saved.model import SavedQueryError
 from search.saved.schema import migrate
 
 BUSY_TIMEOUT_SECONDS = 30
+LOCKED_RETRY_SECONDS = 0.02
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
@@ -27,11 +29,19 @@ def connect(path: str | Path) -> sqlite3.Connection:
     )
     db.row_factory = sqlite3.Row
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
-    try:
-        db.execute("PRAGMA journal_mode = WAL")
-    except sqlite3.DatabaseError as exc:  # "file is not a database"
-        db.close()
-        raise SavedQueryError(f"{path} is not a saved-queries database ({exc})") from None
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            break
+        except sqlite3.DatabaseError as exc:  # "file is not a database"
+            # Processes opening a new file at once: switching it to WAL needs it alone, and
+            # SQLite says "locked" at once instead of waiting (seen with eight at a time).
+            if "locked" in str(exc) and time.monotonic() < deadline:
+                time.sleep(LOCKED_RETRY_SECONDS)
+                continue
+            db.close()
+            raise SavedQueryError(f"{path} is not a saved-queries database ({exc})") from None
     db.execute("PRAGMA synchronous = FULL")
     db.execute("PRAGMA foreign_keys = ON")
     migrate(db)
