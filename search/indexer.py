@@ -277,7 +277,7 @@ class _Run:
         if old_hash == article.content_hash:
             report.unchanged += 1
             return
-        origin = str(Path(record.path).resolve())  # the place to find it again, from anywhere
+        origin = _absolute(record.path)  # the place to find it again, from anywhere
         origin += f": {record.where}" if record.where else ""
         article = replace(article, provenance=(("read from", origin), *article.provenance))
         document = prepared.document
@@ -348,6 +348,13 @@ def _give_back_free_memory() -> None:
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+@functools.lru_cache(maxsize=64)
+def _absolute(path: str) -> str:
+    """An input's absolute path, resolved once per file, not once per article (a syscall a
+    folder of the path)."""
+    return str(Path(path).resolve())
 
 
 @functools.cache

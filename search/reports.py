@@ -43,15 +43,15 @@ class IndexReport:
             f"{self.rejected:,} rejected"
         )
         if self.duplicates:
-            text += f", {_count(self.duplicates, 'duplicate id')} skipped"
+            text += f", {counted(self.duplicates, 'duplicate id')} skipped"
         if self.versions:
-            text += f", {_count(self.versions, 'later version')} of a page kept beside the first"
+            text += f", {counted(self.versions, 'later version')} of a page kept beside the first"
         if self.warnings:
-            text += f", {_count(self.warnings, 'warning')}"
+            text += f", {counted(self.warnings, 'warning')}"
         if self.skipped:
-            text += f", {_count(self.skipped, 'file')} skipped"
+            text += f", {counted(self.skipped, 'file')} skipped"
         if self.skipped_records:
-            text += f", {_count(self.skipped_records, 'record')} without an article skipped"
+            text += f", {counted(self.skipped_records, 'record')} without an article skipped"
         if self.groups.everything:
             text += ", every article grouped again (new grouping settings)"
         text += f" in {self.seconds:.1f} s"
@@ -60,5 +60,6 @@ class IndexReport:
         return text
 
 
-def _count(n: int, noun: str) -> str:
+def counted(n: int, noun: str) -> str:
+    """``n`` and the noun, plural unless one: "1 record", "7 records"."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -22,6 +22,7 @@ from search.fetch.client import USER_AGENT, Disallowed, FetchError, PoliteClient
 from search.fetch.state import FetchState
 from search.indexer import update_index
 from search.ingest.feed import feed_items
+from search.reports import counted
 
 # Not kept with a body that urllib3 has already decoded, or whose length it changed.
 _DROPPED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
@@ -42,10 +43,9 @@ class PassReport:
     warc: Path | None = None
 
     def summary(self) -> str:
-        feeds = f"{self.feeds:,} feed{'' if self.feeds == 1 else 's'}"
-        pages = f"{self.pages:,} page{'' if self.pages == 1 else 's'}"
         return (
-            f"{feeds} and {pages} asked: {self.fetched:,} fetched, "
+            f"{counted(self.feeds, 'feed')} and {counted(self.pages, 'page')} asked: "
+            f"{self.fetched:,} fetched, "
             f"{self.not_modified:,} not modified (304), {self.failed:,} failed, "
             f"{self.robots:,} skipped by robots.txt; {self.new:,} new articles, "
             f"{self.changed:,} changed"
@@ -142,7 +142,7 @@ def fetch_pass(
                 links.extend(_read_feed(feed, client, state, archive, report, problem))
             for url in dict.fromkeys(links):
                 report.pages += 1
-                _read_page(url, client, state, archive, report, problem)
+                _ask(url, client, state, archive, report, problem)
         finally:
             archive.close()
         report.warc = archive.path
@@ -217,7 +217,3 @@ def _read_feed(feed, client, state, archive, report, problem) -> list[str]:
     if failures > 1:
         problem(f"{feed}: has failed {failures} passes in a row (last: {reason})")
     return state.links(feed)
-
-
-def _read_page(url, client, state, archive, report, problem) -> None:
-    _ask(url, client, state, archive, report, problem)

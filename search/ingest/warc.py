@@ -142,6 +142,7 @@ def _gzip_records(raw: IO[bytes]):
             continue
         try:
             for record in ArchiveIterator(io.BytesIO(data), arc2warc=True, check_digests=True):
+                record.payload = record.content_stream().read(MAX_RECORD_BYTES + 1)
                 yield offset, record
         except Exception as exc:  # noqa: BLE001 - warcio's errors have no common base
             yield offset, _reason(exc)
@@ -207,9 +208,7 @@ def read_warc(
             if isinstance(record, str):
                 yield IngestError(input_file.display, where, f"unreadable: {record}")
                 continue
-            data = getattr(record, "payload", None)
-            if data is None:
-                data = record.content_stream().read(MAX_RECORD_BYTES + 1)
+            data = record.payload  # read by the record's reader, the digest checked with it
             checked = getattr(record, "digest_checker", None)
             if checked is not None and checked.passed is False:  # the crawler's own digest
                 reason = checked.problems[0] if checked.problems else "digest failed"
@@ -227,11 +226,13 @@ def _read_record(record, data: bytes, input_file, where, known, feeds, pages):
         yield Skipped(display, "a revisit (the page unchanged since an earlier capture)")
         return
     uri = record.rec_headers.get_header("WARC-Target-URI") or ""
-    if kind == "request":  # asked for: its answer follows, under the address it moved to
-        pages.add(uri)
-    if kind not in ("response", "resource"):
-        return  # requests, the crawler's notes: not captures of a page
-    pages.add(uri)  # captured, whatever came back: a feed item pointing here is not the page
+    if kind not in ("request", "response", "resource"):
+        return  # the crawler's notes: not captures of a page
+    # asked for or captured, whatever came back (a request's answer follows under the address
+    # it moved to): a feed item pointing here is not the page
+    pages.add(uri)
+    if kind == "request":
+        return
     if kind == "response" and record.http_headers is not None:
         status = record.http_headers.get_statuscode() or ""
         if status != "200":
@@ -254,7 +255,6 @@ def _read_record(record, data: bytes, input_file, where, known, feeds, pages):
     text = _payload_text(data, content_type)
     digest = known.digest(f"{uri}\n{text}") if known is not None else None
     if known is not None and digest in known.digests:
-        pages.add(uri)
         yield Unchanged(digest, input_file.display, where)
         return
     captured = record.rec_headers.get_header("WARC-Date") or ""
@@ -263,8 +263,7 @@ def _read_record(record, data: bytes, input_file, where, known, feeds, pages):
     if reason:
         yield Skipped(display, f"{reason}: {uri}")
         return
-    pages.add(uri)
-    pages.add(fields.get("url") or uri)
+    pages.add(fields.get("url") or uri)  # its canonical address too
     yield RawRecord(fields, input_file.display, where, digest)
 
 
