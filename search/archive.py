@@ -20,7 +20,7 @@ from pathlib import Path
 from search.analysis import ANALYZER_VERSION
 from search.engines import DEFAULT_ENGINE, ENGINE_NAMES, engine_class
 from search.engines.base import META_FILE, fsync_folder
-from search.errors import IndexNotFoundError, SchemaMismatchError
+from search.errors import IndexNotFoundError, InvalidRequestError, SchemaMismatchError
 from search.types import Engine
 
 # The stored layout both engines share (pre-analysed terms, stored fields); bump on a change.
@@ -33,6 +33,9 @@ __all__ = [
     "META_FILE",
     "SCHEMA_VERSION",
     "archive_id",
+    "create_cluster",
+    "is_cluster",
+    "shard_status",
     "create_archive",
     "is_archive",
     "open_archive",
@@ -53,12 +56,16 @@ def read_meta(path: Path) -> dict:
         ) from None
 
 
-def write_meta(path: Path, engine: str, index_id: str | None = None) -> None:
-    """Write ``morgue.json`` atomically: a crash leaves the old file or the new, never half."""
+def write_meta(
+    path: Path, engine: str, index_id: str | None = None, extra: dict | None = None
+) -> None:
+    """Write ``morgue.json`` atomically: a crash leaves the old file or the new, never half.
+    ``extra``: the engine's own settings (a cluster's shards)."""
     document = {
         "engine": engine,
         "schema_version": SCHEMA_VERSION,
         "index_id": index_id or uuid.uuid4().hex,
+        **(extra or {}),
     }
     fd, tmp = tempfile.mkstemp(dir=path, prefix=".morgue-", suffix=".json")
     try:
@@ -104,3 +111,57 @@ def create_archive(path, engine: str = DEFAULT_ENGINE, index_id: str | None = No
     path.mkdir(parents=True, exist_ok=True)
     write_meta(path, engine, index_id)
     return cls.create(path, SCHEMA_VERSION)
+
+
+# ------------------------------------------------------------------------------ clusters
+
+
+def is_cluster(path: Path) -> bool:
+    """Whether the index's articles live on shard servers (``morgue cluster init``)."""
+    try:
+        return bool(read_meta(path).get("xapian", {}).get("shards"))
+    except (IndexNotFoundError, SchemaMismatchError):
+        return False
+
+
+def create_cluster(
+    path, shards: list[tuple[str, list[str]]], *, timeout: float, private_network: bool
+) -> str:
+    """Make ``path`` an index whose articles live on ``shards`` (each primary's ``host:port``
+    with its replicas'): each primary must answer and hold nothing of another archive; each is then
+    marked as this archive's. An existing cluster index keeps its id; its shard count may not
+    change (an article's shard is its id's hash modulo the count). Returns the archive's id."""
+    from search.engines.xapian_shards import Layout, Shard, claim_shards, parse_address
+
+    path = Path(path)
+    for address in [a for primary, replicas in shards for a in (primary, *replicas)]:
+        parse_address(address)
+    layout = Layout(tuple(Shard(a, tuple(r)) for a, r in shards), timeout, private_network)
+    index_id = None
+    if is_archive(path):
+        meta = read_meta(path)
+        old = meta.get("xapian", {}).get("shards", [])
+        if meta.get("engine") != "xapian" or not old:
+            raise SchemaMismatchError(str(path), meta.get("engine", "?"), "a cluster index")
+        if len(old) != len(layout.shards):
+            raise InvalidRequestError(
+                f"{path} has {len(old)} shards; an article's shard depends on their number, so "
+                "a cluster of another size is a new index (cluster init NEW, then reindex)"
+            )
+        index_id = meta.get("index_id")
+    index_id = index_id or uuid.uuid4().hex
+    claim_shards(layout, index_id)
+    path.mkdir(parents=True, exist_ok=True)
+    write_meta(path, "xapian", index_id, {"xapian": layout.to_json()})
+    return index_id
+
+
+def shard_status(path) -> list[dict]:
+    """Per shard of a cluster index: the address serving reads and a probe of every server."""
+    if not is_cluster(path):
+        read_meta(path)  # no index at all: say that
+        raise InvalidRequestError(
+            f"{path} is not a cluster index (`morgue cluster init` makes one)"
+        )
+    with open_archive(path) as engine:
+        return engine.shard_status()

@@ -100,3 +100,14 @@ class QueryTooSlowError(InvalidRequestError):
 
 class EngineUnavailableError(MorgueError):
     """An engine was asked for that is unknown or not installed."""
+
+
+class ShardUnavailableError(MorgueError):
+    """A shard server of a cluster index did not answer (stopped, hung, unreachable) within its
+    timeout, nor did any of its replicas: the archive cannot answer whole, so it answers not
+    at all rather than with totals that silently miss a shard."""
+
+    def __init__(self, address: str, reason: str) -> None:
+        self.address = address
+        self.reason = reason
+        super().__init__(f"shard {address} unavailable: {reason}")

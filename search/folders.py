@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-from search.archive import SCHEMA_VERSION, is_archive, read_meta, write_meta
+from search.archive import SCHEMA_VERSION, is_archive, is_cluster, read_meta, write_meta
 from search.config import load_settings
 from search.errors import MorgueError
 from search.locking import LOCK_NAME
@@ -91,6 +91,11 @@ def archive_id_of(index_dir: Path) -> str | None:
 
 
 def choose_engine(index_dir: Path, asked: str | None, rebuild: bool) -> str:
+    if rebuild and is_cluster(index_dir):  # its articles are on the shards, not in the folder
+        raise MorgueError(
+            f"{index_dir} is a cluster index, rebuilt into empty shards: start new shard servers, "
+            "`morgue cluster init NEW --shard ...`, then `morgue reindex ... --index NEW`"
+        )
     try:
         current = read_meta(index_dir).get("engine")
     except MorgueError:

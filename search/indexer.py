@@ -155,7 +155,10 @@ def update_index(
                     skip=skip,
                 )
                 with Preparer(workers, default_source) as preparer:
-                    _write_all(run, inputs, Known(set(digest_ids), salt), preparer)
+                    try:
+                        _write_all(run, inputs, Known(set(digest_ids), salt), preparer)
+                    finally:
+                        report.shards = engine.writes_per_shard()
                 del run, stored, digest_ids  # a million ids and hashes: not held while grouping
                 progress.grouping()
                 engine.refresh()

@@ -24,6 +24,7 @@ class IndexReport:
     groups: GroupReport = field(default_factory=GroupReport)
     problems: list[str] = field(default_factory=list)  # the first ones, for callers that show them
     skipped_files: list[str] = field(default_factory=list)  # the first ones, with the reason
+    shards: dict[str, int] = field(default_factory=dict)  # a cluster: articles written per shard
 
     @property
     def kept_nothing(self) -> bool:
@@ -57,6 +58,9 @@ class IndexReport:
         text += f" in {self.seconds:.1f} s"
         if self.seconds >= 1 and self.rate:
             text += f" ({self.rate:,.0f} articles/s)"
+        if self.shards:
+            each = ", ".join(f"{address} {n:,}" for address, n in self.shards.items())
+            text += f"; written per shard: {each}"
         return text
 
 

@@ -242,7 +242,8 @@ class IndexStats:
     size_bytes: int
     schema_version: str
     last_indexed: datetime | None = None
-    generation: int = 0  # increases with every commit: tells two index states apart
+    # Tells two index states apart: a commit number, or on a cluster every shard's ("3/5/4").
+    generation: int | str = 0
     # Articles per value of each faceted field over the whole archive, as written.
     field_counts: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -373,6 +374,10 @@ class Engine(ABC):
 
     @abstractmethod
     def stats(self) -> IndexStats: ...
+
+    def writes_per_shard(self) -> dict[str, int]:
+        """Articles written to each shard by this engine's writer (empty: not sharded)."""
+        return {}
 
     @abstractmethod
     def refresh(self) -> None:

@@ -33,6 +33,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "check",
         "Verify that the index is whole and reads back.",
     ),
+    "cluster": (
+        "search.cli.cluster_command",
+        "cluster",
+        "Shard an archive over Xapian servers: up, init, status, down.",
+    ),
     "coverage": (
         "search.cli.attention_commands",
         "coverage",

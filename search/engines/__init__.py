@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from search.errors import EngineUnavailableError
 
-ENGINE_NAMES = ("whoosh", "tantivy")
+ENGINE_NAMES = ("whoosh", "tantivy", "xapian")
 DEFAULT_ENGINE = "whoosh"
 
 
@@ -27,4 +27,13 @@ def engine_class(name: str):
                 "the tantivy engine is not installed; install it with: pip install -e '.[fast]'"
             ) from None
         return TantivyEngine
+    if name == "xapian":
+        try:
+            from search.engines.xapian_engine import XapianEngine
+        except ImportError:
+            raise EngineUnavailableError(
+                "the xapian engine needs Xapian's Python client; install it with: "
+                "pip install -e '.[cluster]' (wheels: xapian-bindings-binary)"
+            ) from None
+        return XapianEngine
     raise EngineUnavailableError(f"unknown engine {name!r} (choose from {', '.join(ENGINE_NAMES)})")
