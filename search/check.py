@@ -76,7 +76,9 @@ def _check_groups(engine, report: CheckReport) -> None:
 
 
 def _check_engine(engine, report: CheckReport) -> None:
-    """Counts, the per-document columns a reindex relies on, and every stored article."""
+    """The engine's own check, counts, the per-document columns a reindex relies on, and every
+    stored article."""
+    report.problems.extend(engine.verify())
     stats = engine.stats()
     hashes = engine.stored_hashes()
     digests = engine.stored_digests()

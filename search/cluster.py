@@ -78,9 +78,14 @@ def _wait_ready(process: subprocess.Popen, host: str, port: int, log: Path) -> N
     raise MorgueError(f"no server answered on {target}:{port} within {READY_SECONDS:g} s")
 
 
+# Servers started by this process, kept so they are not reported as leaked while they run on
+# (they outlive ``morgue cluster up`` by design) and are reaped by ``stop``.
+_STARTED: dict[int, subprocess.Popen] = {}
+
+
 def _spawn(command: list[str], log: Path, env: dict | None = None) -> subprocess.Popen:
     with open(log, "ab") as out:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             command,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -88,6 +93,8 @@ def _spawn(command: list[str], log: Path, env: dict | None = None) -> subprocess
             env=env,
             start_new_session=True,  # not stopped by the terminal's Ctrl-C; `down` stops it
         )
+    _STARTED[process.pid] = process
+    return process
 
 
 def read_state(folder: Path) -> list[Server]:

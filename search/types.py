@@ -375,6 +375,11 @@ class Engine(ABC):
     @abstractmethod
     def stats(self) -> IndexStats: ...
 
+    def verify(self) -> list[str]:
+        """What the engine's own consistency check finds wrong in its files (empty: nothing,
+        or the engine has no such check); ``morgue check`` reads every article besides."""
+        return []
+
     def writes_per_shard(self) -> dict[str, int]:
         """Articles written to each shard by this engine's writer (empty: not sharded)."""
         return {}

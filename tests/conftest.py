@@ -30,12 +30,18 @@ REUTERS_FULL = CORPORA / "reuters21578" / "reuters21578.jsonl.gz"
 
 
 HAVE_TANTIVY = importlib.util.find_spec("tantivy") is not None
+HAVE_XAPIAN = importlib.util.find_spec("xapian") is not None
+# The shard servers come from the OS (Debian's xapian-tools), the client from PyPI.
+HAVE_XAPIAN_SERVERS = HAVE_XAPIAN and shutil.which("xapian-tcpsrv") is not None
+NO_XAPIAN = "Xapian's client is not installed ([cluster])"
+NO_XAPIAN_SERVERS = "xapian-tcpsrv (Debian's xapian-tools) or Xapian's client is not installed"
 ENGINES = [
     pytest.param("whoosh"),
     pytest.param(
         "tantivy",
         marks=pytest.mark.skipif(not HAVE_TANTIVY, reason="tantivy is not installed ([fast])"),
     ),
+    pytest.param("xapian", marks=pytest.mark.skipif(not HAVE_XAPIAN, reason=NO_XAPIAN)),
 ]
 
 
@@ -140,3 +146,38 @@ def app(web_index, tmp_path, engine_name):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def shard_servers(tmp_path_factory):
+    """Starts fresh, empty Xapian shard servers on free loopback ports (with Morgue's own
+    ``cluster up`` code) and returns (folder, [(primary, replicas)...]); every server started is
+    stopped by its pid at the end of the run."""
+    if not HAVE_XAPIAN_SERVERS:
+        pytest.skip(NO_XAPIAN_SERVERS)
+    from search import cluster
+
+    folders = []
+
+    def start(shards: int = 3, replicas: int = 0):
+        folder = tmp_path_factory.mktemp("shards")
+        folders.append(folder)
+        servers = cluster.start(folder, shards, replicas=replicas)
+        return folder, cluster.shard_addresses(servers)
+
+    yield start
+    for folder in folders:
+        cluster.stop(folder)
+
+
+def build_cluster_index(path: Path, inputs: list, shards, timeout: float = 5.0, **options):
+    """A cluster index on ``shards`` ((primary, replicas) pairs), built by the real indexer."""
+    from search.archive import create_cluster
+
+    create_cluster(path, shards, timeout=timeout, private_network=False)
+    if inputs:
+        report = update_index(path, inputs, **options)
+        assert report.rejected == 0, report.problems
+    assert read_meta(path)["engine"] == "xapian"
+    assert len(read_meta(path)["xapian"]["shards"]) == len(shards)
+    return path

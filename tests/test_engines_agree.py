@@ -1,5 +1,6 @@
-"""Both engines, side by side on the same articles: the same matches, totals, facets, histogram,
-date order and snippets for every kind of query. Scores may differ; what matches may not."""
+"""Every engine beside Whoosh on the same articles: tantivy, Xapian on one local database, and
+Xapian on three shard servers searched as one. The same matches, totals, facets, histogram, date
+order and snippets for every kind of query. Scores may differ; what matches may not."""
 
 from __future__ import annotations
 
@@ -13,9 +14,39 @@ from search.keys import id_hash
 from search.query.wildcards import WildcardExpander
 from search.searching import iter_hits, match_keys, prepare, run_search
 from search.types import SearchRequest
-from tests.conftest import HAVE_TANTIVY, REUTERS_SLICE
+from tests.conftest import (
+    HAVE_TANTIVY,
+    HAVE_XAPIAN,
+    HAVE_XAPIAN_SERVERS,
+    NO_XAPIAN,
+    NO_XAPIAN_SERVERS,
+    REUTERS_SLICE,
+    build_cluster_index,
+)
 
-pytestmark = pytest.mark.skipif(not HAVE_TANTIVY, reason="tantivy is not installed ([fast])")
+OTHERS = [
+    pytest.param(
+        "tantivy",
+        marks=pytest.mark.skipif(not HAVE_TANTIVY, reason="tantivy is not installed ([fast])"),
+    ),
+    pytest.param("xapian", marks=pytest.mark.skipif(not HAVE_XAPIAN, reason=NO_XAPIAN)),
+    pytest.param(
+        "xapian-cluster",
+        marks=pytest.mark.skipif(not HAVE_XAPIAN_SERVERS, reason=NO_XAPIAN_SERVERS),
+    ),
+]
+
+
+def build_other(name: str, path, inputs, shard_servers):
+    """The index of the engine compared with Whoosh; "xapian-cluster" is three shard servers."""
+    if name == "xapian-cluster":
+        _, shards = shard_servers(3)
+        build_cluster_index(path, inputs, shards)
+        assert open_archive(path).layout.clustered
+    else:
+        update_index(path, inputs, engine=name)
+    return open_archive(path)
+
 
 QUERIES = [
     "cocoa",
@@ -56,21 +87,25 @@ QUERIES = [
 
 
 @pytest.fixture(scope="module")
-def engines(tmp_path_factory):
-    opened = {}
-    for name in ("whoosh", "tantivy"):
-        path = tmp_path_factory.mktemp(f"agree-{name}") / "index"
-        update_index(path, [REUTERS_SLICE], engine=name)
-        opened[name] = open_archive(path)
-    yield opened["whoosh"], opened["tantivy"]
-    for engine in opened.values():
-        engine.close()
+def whoosh_engine(tmp_path_factory):
+    path = tmp_path_factory.mktemp("agree-whoosh") / "index"
+    update_index(path, [REUTERS_SLICE], engine="whoosh")
+    with open_archive(path) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="module", params=OTHERS)
+def engines(request, tmp_path_factory, whoosh_engine, shard_servers):
+    path = tmp_path_factory.mktemp(f"agree-{request.param}") / "index"
+    other = build_other(request.param, path, [REUTERS_SLICE], shard_servers)
+    yield whoosh_engine, other
+    other.close()
 
 
 @pytest.mark.parametrize("text", QUERIES)
 @pytest.mark.parametrize("filtered", [False, True], ids=["all", "filtered"])
 def test_the_same_articles_match_with_the_same_counts(engines, text, filtered):
-    whoosh, tantivy = engines
+    whoosh, other = engines
     request = SearchRequest(query=text, page_size=100)
     if filtered:
         request = SearchRequest(
@@ -81,14 +116,14 @@ def test_the_same_articles_match_with_the_same_counts(engines, text, filtered):
             date_to=date(1987, 3, 6),
         )
     expected = match_keys(whoosh, request)
-    assert match_keys(tantivy, request) == expected
+    assert match_keys(other, request) == expected
     hashes = sorted(id_hash(i) for i in expected)  # what group counts join on, on each engine
     assert sorted(whoosh.match_hashes(prepare(whoosh, request).query, request)) == hashes
-    assert sorted(tantivy.match_hashes(prepare(tantivy, request).query, request)) == hashes
+    assert sorted(other.match_hashes(prepare(other, request).query, request)) == hashes
     parsed = prepare(whoosh, request).parsed
     expanded = WildcardExpander(whoosh.terms_with_prefix).expand(parsed)
-    assert WildcardExpander(tantivy.terms_with_prefix).expand(parsed) == expanded  # same terms
-    a, b = run_search(whoosh, request), run_search(tantivy, request)
+    assert WildcardExpander(other.terms_with_prefix).expand(parsed) == expanded  # same terms
+    a, b = run_search(whoosh, request), run_search(other, request)
     assert a.total == b.total == len(expected)
     assert a.source_facets == b.source_facets
     assert a.field_facets == b.field_facets  # places and bylines of the slice
@@ -106,24 +141,24 @@ def test_the_same_articles_match_with_the_same_counts(engines, text, filtered):
 def test_the_term_dictionaries_agree_term_for_term(engines, field, prefix):
     """Each term once, in order, on every engine (tantivy lists a prefix's terms by count: its
     title and body lists once merged into duplicates, and ``o*`` hit the wildcard cap early)."""
-    whoosh, tantivy = engines
+    whoosh, other = engines
     found = list(whoosh.terms_with_prefix(field, prefix))
-    assert list(tantivy.terms_with_prefix(field, prefix)) == found
+    assert list(other.terms_with_prefix(field, prefix)) == found
     assert found == sorted(set(found))
 
 
 @pytest.mark.parametrize("sort", ["newest", "oldest"])
 def test_date_sorts_put_the_same_dates_in_the_same_order(engines, sort):
-    whoosh, tantivy = engines
-    pages = {}
+    whoosh, other = engines
+    pages = []
     for engine in engines:
         dates = []
         for page in (1, 2, 3):
             results = run_search(engine, SearchRequest(query="oil", sort=sort, page=page))
             dates += [h.date for h in results.hits]
-        pages[engine.name] = dates
-    assert pages["whoosh"] == pages["tantivy"]
-    assert pages["whoosh"] == sorted(pages["whoosh"], reverse=sort == "newest")
+        pages.append(dates)
+    assert pages[0] == pages[1]
+    assert pages[0] == sorted(pages[0], reverse=sort == "newest")
 
 
 def test_every_hit_streams_once_in_order_on_both(engines):
@@ -134,8 +169,8 @@ def test_every_hit_streams_once_in_order_on_both(engines):
 
 
 def test_stats_and_stored_state_agree(engines):
-    whoosh, tantivy = engines
-    a, b = whoosh.stats(), tantivy.stats()
+    whoosh, other = engines
+    a, b = whoosh.stats(), other.stats()
     assert (a.articles, a.sources, a.first_date, a.last_date, a.undated) == (
         b.articles,
         b.sources,
@@ -145,12 +180,12 @@ def test_stats_and_stored_state_agree(engines):
     )
     assert a.field_counts == b.field_counts
     assert a.field_counts["place"]
-    assert whoosh.stored_hashes() == tantivy.stored_hashes()
-    assert whoosh.stored_digests() == tantivy.stored_digests()
+    assert whoosh.stored_hashes() == other.stored_hashes()
+    assert whoosh.stored_digests() == other.stored_digests()
     some = next(iter(whoosh.stored_hashes()))
-    assert whoosh.get(some) == tantivy.get(some)
+    assert whoosh.get(some) == other.get(some)
     assert sorted(x.id for x in whoosh.iter_articles()) == sorted(
-        x.id for x in tantivy.iter_articles()
+        x.id for x in other.iter_articles()
     )
 
 
@@ -173,27 +208,33 @@ CORPUS_QUERIES = [
 
 
 @pytest.fixture(scope="module")
-def corpus_engines(tmp_path_factory):
+def corpus_whoosh(tmp_path_factory):
     from tests.conftest import REUTERS_FULL
 
-    opened = []
-    for name in ("whoosh", "tantivy"):
-        path = tmp_path_factory.mktemp(f"agree-full-{name}") / "index"
-        update_index(path, [REUTERS_FULL], engine=name)
-        opened.append(open_archive(path))
-    yield opened
-    for engine in opened:
-        engine.close()
+    path = tmp_path_factory.mktemp("agree-full-whoosh") / "index"
+    update_index(path, [REUTERS_FULL], engine="whoosh")
+    with open_archive(path) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="module", params=OTHERS)
+def corpus_engines(request, tmp_path_factory, corpus_whoosh, shard_servers):
+    from tests.conftest import REUTERS_FULL
+
+    path = tmp_path_factory.mktemp(f"agree-full-{request.param}") / "index"
+    other = build_other(request.param, path, [REUTERS_FULL], shard_servers)
+    yield corpus_whoosh, other
+    other.close()
 
 
 @pytest.mark.corpus
 @pytest.mark.slow
 @pytest.mark.parametrize("text", CORPUS_QUERIES)
 def test_the_engines_agree_on_all_of_reuters(corpus_engines, text):
-    whoosh, tantivy = corpus_engines
+    whoosh, other = corpus_engines
     request = SearchRequest(query=text, page_size=20)
-    assert match_keys(whoosh, request) == match_keys(tantivy, request)
-    a, b = run_search(whoosh, request), run_search(tantivy, request)
+    assert match_keys(whoosh, request) == match_keys(other, request)
+    a, b = run_search(whoosh, request), run_search(other, request)
     assert (a.total, a.source_facets, a.date_facets) == (b.total, b.source_facets, b.date_facets)
     assert a.field_facets == b.field_facets
 
@@ -203,8 +244,8 @@ def test_the_engines_agree_on_all_of_reuters(corpus_engines, text):
 def test_reuters_topics_are_tags_counted_alike_and_found_by_their_facet(corpus_engines):
     """Reuters-21578's ``topics`` are its tags: every engine counts them alike over the whole
     archive, and each of the top tags' counts is what ``tags:VALUE`` finds."""
-    whoosh, tantivy = corpus_engines
-    assert whoosh.stats().field_counts == tantivy.stats().field_counts
+    whoosh, other = corpus_engines
+    assert whoosh.stats().field_counts == other.stats().field_counts
     everything = run_search(whoosh, SearchRequest(query="*"))
     tags = everything.field_facets["tags"]
     assert [t.value for t in tags[:3]] == ["earn", "acq", "money-fx"]
@@ -220,11 +261,11 @@ def test_an_excluding_query_ranks_its_best_first(engines, text):
     "(a OR b) -c": a page must be the head of the full ranking. (tantivy scores an exclusion
     with an all-documents clause whose share can vary with its own pruning, so its page is
     checked for the right articles only.)"""
-    whoosh, tantivy = engines
+    whoosh, other = engines
     page = run_search(whoosh, SearchRequest(query=text, page_size=5, collapse="none"))
     full = run_search(whoosh, SearchRequest(query=text, page_size=100, collapse="none"))
     assert [h.score for h in page.hits] == sorted((h.score for h in full.hits), reverse=True)[:5]
     expected = set(match_keys(whoosh, SearchRequest(query=text)))
-    other = run_search(tantivy, SearchRequest(query=text, page_size=5, collapse="none"))
-    assert {h.id for h in other.hits} <= expected
-    assert len(other.hits) == len(page.hits)
+    theirs = run_search(other, SearchRequest(query=text, page_size=5, collapse="none"))
+    assert {h.id for h in theirs.hits} <= expected
+    assert len(theirs.hits) == len(page.hits)

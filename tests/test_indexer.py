@@ -220,8 +220,8 @@ def test_check_reports_a_healthy_and_a_damaged_index(tmp_path, seeds_copy, capsy
     assert run(cli, ["check", "--index", str(index)]) == 0
     assert capsys.readouterr().out.strip() == f"{index}: ok, 368 articles read back"
 
-    segment = max(  # the largest data file: Whoosh's .seg, tantivy's .store
-        (p for p in index.iterdir() if p.suffix in (".seg", ".store")),
+    segment = max(  # the largest data file: Whoosh's .seg, tantivy's .store, Xapian's .glass
+        (p for p in index.iterdir() if p.suffix in (".seg", ".store", ".glass")),
         key=lambda p: p.stat().st_size,
     )
     segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 3])

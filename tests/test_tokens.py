@@ -77,10 +77,13 @@ def test_findable_as_written(token_index, query, text, others, marked):
         results = run_search(engine, SearchRequest(query=query, page_size=50))
     ids = [h.id for h in results.hits]
     assert ids, query
-    assert ids[0] == f"target-{n}", ids
+    # first, or tied for first (Xapian normalises by the whole article's length, where the
+    # other engines use the body field's, so "us" in a letter of the same length can tie)
+    top = results.hits[0].score
+    assert f"target-{n}" in [h.id for h in results.hits if h.score == top], ids
     if others is not None:
         assert ids == [f"target-{n}"], ids  # the look-alikes do not match at all
-    hit = results.hits[0]
+    hit = next(h for h in results.hits if h.id == f"target-{n}")
     snippet = hit.snippet
     assert [snippet.text[s:e] for s, e in snippet.spans] == marked
     spans = find_matches(text, build_query(query), "body")  # the article page's highlighter

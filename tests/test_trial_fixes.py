@@ -91,7 +91,7 @@ def test_a_damaged_index_is_an_error_not_an_interrupt(tmp_path, morgue, engine_n
     index = tmp_path / "i"
     update_index(index, [SEEDS], engine=engine_name)
     data = max(
-        (p for p in index.iterdir() if p.suffix in (".seg", ".store")),
+        (p for p in index.iterdir() if p.suffix in (".seg", ".store", ".glass")),
         key=lambda p: p.stat().st_size,
     )
     data.write_bytes(data.read_bytes()[:1000])
@@ -359,7 +359,9 @@ def test_an_interrupted_rebuild_leaves_the_old_index_and_no_staging_folder(tmp_p
 def test_a_garbled_table_of_contents_is_a_damaged_index_on_open(tmp_path, morgue, engine_name):
     index = tmp_path / "i"
     build_index(index, [SEEDS], engine_name)
-    toc = next(p for p in index.iterdir() if p.suffix == ".toc" or p.name == "meta.json")
+    toc = next(
+        p for p in index.iterdir() if p.suffix == ".toc" or p.name in ("meta.json", "iamglass")
+    )
     toc.write_bytes(toc.read_bytes()[: len(toc.read_bytes()) // 2])
     status, _, err = morgue("search", "irs", "--index", index)
     assert status == ExitStatus.ERROR

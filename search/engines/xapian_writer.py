@@ -48,6 +48,12 @@ class XapianWriter(EngineWriter):
         self._dirty: set[int] = set()
         # articles written per shard in this writer's life: what a reindex reports per shard
         self.written = dict.fromkeys(self._names, 0)
+        try:  # every shard's write lock now, as the seam asks of a writer
+            for shard in range(len(self._names)):
+                self._database(shard)
+        except BaseException:
+            self.close()
+            raise
 
     # ------------------------------------------------------------------------------ databases
 
