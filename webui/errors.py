@@ -12,7 +12,13 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
-from search.errors import IndexDamagedError, IndexNotFoundError, MorgueError, SchemaMismatchError
+from search.errors import (
+    IndexDamagedError,
+    IndexNotFoundError,
+    MorgueError,
+    SchemaMismatchError,
+    ShardUnavailableError,
+)
 
 CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
@@ -54,6 +60,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(SchemaMismatchError)
     def no_index(exc: MorgueError):
         return _respond(503, "no_index", "The archive is not ready", str(exc))
+
+    @app.errorhandler(ShardUnavailableError)
+    def shard_down(exc: ShardUnavailableError):
+        app.logger.warning("%s", exc)
+        return _respond(503, "shard_unavailable", "Part of the archive is not answering", str(exc))
 
     @app.errorhandler(IndexDamagedError)
     @app.errorhandler(EOFError)

@@ -159,5 +159,8 @@ def status(index_dir, as_json) -> None:
                     click.echo(
                         f"{row['shard']} {role} {server['address']}: UNREACHABLE: {server['error']}"
                     )
-    if any(row["serving"] is None for row in rows):
-        raise click.exceptions.Exit(1)
+    down = [row["shard"] for row in rows if row["serving"] is None]
+    if down:
+        raise click.ClickException(
+            f"{len(down)} of {len(rows)} shards have no server answering: {', '.join(down)}"
+        )

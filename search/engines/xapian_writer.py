@@ -113,7 +113,7 @@ class XapianWriter(EngineWriter):
     def commit(self) -> None:
         for shard in sorted(self._dirty):
             database = self._open[shard]
-            count = commit_count(database) + 1
+            count = self._guarded(shard, commit_count, database) + 1
             self._guarded(shard, database.set_metadata, COMMITS_KEY, str(count))
             self._guarded(shard, database.commit_transaction)
             self._guarded(shard, database.begin_transaction, True)
