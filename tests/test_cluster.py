@@ -122,7 +122,8 @@ def _running(pid: int) -> bool:
 def test_off_loopback_writable_shards_need_the_private_network_flag(morgue, tmp_path):
     status, _, err = morgue("cluster", "init", tmp_path / "i", "--shard", "10.9.8.7:7001")
     assert status == ExitStatus.USAGE
-    assert "no authentication" in err and "--private-network" in err
+    assert "no authentication" in err
+    assert "--private-network" in err
     status, _, err = morgue("cluster", "up", "--dir", tmp_path / "c", "--host", "0.0.0.0")
     assert status == ExitStatus.USAGE
     assert "no authentication" in err
