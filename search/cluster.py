@@ -83,14 +83,13 @@ def _wait_ready(process: subprocess.Popen, host: str, port: int, log: Path) -> N
 _STARTED: dict[int, subprocess.Popen] = {}
 
 
-def _spawn(command: list[str], log: Path, env: dict | None = None) -> subprocess.Popen:
+def _spawn(command: list[str], log: Path) -> subprocess.Popen:
     with open(log, "ab") as out:
         process = subprocess.Popen(
             command,
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env=env,
             start_new_session=True,  # not stopped by the terminal's Ctrl-C; `down` stops it
         )
     _STARTED[process.pid] = process
@@ -155,15 +154,16 @@ def start(
         else [free_port(LOOPBACK) for _ in range(count)]
     )
     servers: list[Server] = []
-    # Replication needs the writer to keep changesets, which it does only when asked.
-    env = {**os.environ, "XAPIAN_MAX_CHANGESETS": "50"} if replicas else None
+    # Replication needs the writer to keep changesets, which it does only when asked (through
+    # `env`, which adds the variable to what the server inherits).
+    keep_changesets = ["env", "XAPIAN_MAX_CHANGESETS=50"] if replicas else []
     try:
         for number in range(1, shards + 1):
             database = folder / f"shard-{number}"
             port = ports.pop(0)
             log = folder / f"shard-{number}.log"
             command = [tcpsrv, "--port", str(port), "--interface", host, "--writable"]
-            process = _spawn([*command, str(database)], log, env)
+            process = _spawn([*keep_changesets, *command, str(database)], log)
             servers.append(Server("shard", number, f"{host}:{port}", process.pid, str(database)))
             _write_state(folder, servers)
             _wait_ready(process, host, port, log)

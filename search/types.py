@@ -246,6 +246,7 @@ class IndexStats:
     generation: int | str = 0
     # Articles per value of each faceted field over the whole archive, as written.
     field_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    shards: int = 0  # shard servers holding the articles (0: in the index folder itself)
 
 
 # ---------------------------------------------------------------------------------------- seam

@@ -29,8 +29,10 @@ STATS_TOP_VALUES = 5  # per field in `morgue stats`
     "--engine",
     type=click.Choice(ENGINE_NAMES),
     default=None,
-    help="Engine of a new or rebuilt index: whoosh (default, pure Python) or tantivy (fast, "
-    "for large archives; pip install -e '.[fast]'). An existing index keeps its own.",
+    help="Engine of a new or rebuilt index: whoosh (default, pure Python), tantivy (fast, "
+    "for large archives; pip install -e '.[fast]') or xapian (a local Xapian database; "
+    "pip install -e '.[cluster]'; `morgue cluster` shards it over servers). An existing index "
+    "keeps its own.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-record messages.")
 @click.option(
@@ -106,6 +108,7 @@ def stats(as_json, index_dir) -> None:
         "last_date": info.last_date.isoformat() if info.last_date else None,
         "undated": info.undated,
         "size_bytes": info.size_bytes,
+        "shards": info.shards,
         "schema_version": info.schema_version,
         "last_indexed": info.last_indexed.isoformat(timespec="seconds")
         if info.last_indexed
@@ -118,7 +121,10 @@ def stats(as_json, index_dir) -> None:
     click.echo(f"Index:      {info.path} ({info.engine}, schema {info.schema_version})")
     click.echo(f"Articles:   {info.articles:,} ({info.undated:,} undated)")
     click.echo(f"Dates:      {document['first_date'] or '-'} .. {document['last_date'] or '-'}")
-    click.echo(f"Size:       {info.size_bytes / 1_048_576:.1f} MB on disk")
+    if info.shards:
+        click.echo(f"Size:       on {info.shards} shard servers (`morgue cluster status`)")
+    else:
+        click.echo(f"Size:       {info.size_bytes / 1_048_576:.1f} MB on disk")
     click.echo(f"Updated:    {document['last_indexed'] or '-'}")
     click.echo(
         "Sources:    " + (", ".join(f"{s.value} {s.count:,}" for s in info.sources[:20]) or "-")

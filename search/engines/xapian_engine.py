@@ -11,38 +11,38 @@ the other engines (the contract tests run every check on each):
   ``get_mset`` with value-count spies, every match checked), merged over shards by Xapian.
 * Ties break by id on every sort, so the order is the same on one database or on many.
 
-Readers are per thread (Xapian objects are not thread-safe). On a cluster a thread's connections
-are reused for at most ``REUSE_SECONDS``: a shard server that stops accepting connections is
-then noticed on the next request, not only when an old connection breaks.
+Readers are per thread, and a cluster's connections are short-lived (``xapian_readers``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
-import time
 from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import xapian
 
-from search.engines.base import damage, folder_identity, folder_size
+from search.engines.base import damage, folder_size
 from search.engines.xapian_query import date_query, is_loose, phrase_query, sources_query, translate
+from search.engines.xapian_readers import (
+    LOCAL_MARKER,
+    Readers,
+    counted,
+    enquire,
+    prefetch,
+    spied,
+)
 from search.engines.xapian_schema import (
     DAY,
-    ID,
     KEYS,
     LABELS,
-    NEWEST,
-    OLDEST,
     SOURCE,
     SOURCE_DAY,
     day_counts,
     id_term,
     label_counts,
     prefixes,
-    source_day_counts,
     split_keys,
     spy_counts,
     stored_article,
@@ -50,18 +50,16 @@ from search.engines.xapian_schema import (
     term,
 )
 from search.engines.xapian_shards import (
+    COMMITTED_KEY,
     Connection,
     Layout,
     commit_count,
-    failed_address,
-    open_cluster,
     probe,
     read_layout,
-    shard_of,
     unavailable,
 )
 from search.engines.xapian_writer import XapianWriter
-from search.errors import IndexDamagedError, IndexNotFoundError
+from search.errors import IndexNotFoundError
 from search.keys import id_hash
 from search.query.tree import Node, Phrase
 from search.types import (
@@ -76,17 +74,6 @@ from search.types import (
 
 ENGINE_NAME = "xapian"
 PAGE = 2_000  # hits read per batch when every match is streamed
-REUSE_SECONDS = 1.0
-LOCAL_MARKER = "iamglass"  # the file a Xapian (glass) database folder always holds
-# BM25 as on the Whoosh engine (k1 1.2, b 0.6); Xapian normalises by the whole document's length.
-BM25 = (1.2, 0.0, 1.0, 0.6, 0.5)  # k1, k2, k3, b, min_normlen
-
-
-def _prefetch(page) -> None:
-    """Ask for a page's documents at once (one round trip per shard, not one per hit). The
-    argument-less ``MSet.fetch()`` of the 1.4.26 bindings crashes on a page past the first."""
-    if page.size():
-        page.fetch(page._begin(), page._end())
 
 
 class XapianEngine(Engine):
@@ -97,12 +84,10 @@ class XapianEngine(Engine):
         self.path = Path(path)
         self.schema_version = schema_version
         self.layout = layout
-        self._local = threading.local()
+        self._readers = Readers(self.path, layout)
         self._lock = threading.Lock()
         self._writer: XapianWriter | None = None
         self._written: dict[str, int] = {}
-        self._epoch = 0
-        self._avoid: frozenset[str] = frozenset()
         self._stats_cache: tuple[object, IndexStats] | None = None
 
     # -------------------------------------------------------------------------------- lifecycle
@@ -141,67 +126,10 @@ class XapianEngine(Engine):
         if writer is not None:
             self._written = dict(writer.written)
             writer.close()
-        self._forget()
+        self._readers.forget()
 
     def refresh(self) -> None:
-        self._epoch += 1
-
-    def _forget(self) -> None:
-        connection = getattr(self._local, "connection", None)
-        self._local.connection = None
-        if connection is not None:
-            with contextlib.suppress(xapian.Error):
-                connection.database.close()
-
-    def _connection(self) -> Connection:
-        """This thread's view of the newest commit: a local database reopened, or the shards
-        (connections younger than ``REUSE_SECONDS`` reused)."""
-        local = self._local
-        connection = getattr(local, "connection", None)
-        if self.layout.clustered:
-            stale = connection is None or local.epoch != self._epoch
-            if stale or time.monotonic() - connection.opened > REUSE_SECONDS:
-                self._forget()
-                connection = open_cluster(self.layout, self._avoid)
-                local.connection, local.epoch = connection, self._epoch
-            return connection
-        identity = folder_identity(self.path)
-        if connection is None or local.identity != identity:
-            try:
-                database = xapian.Database(str(self.path))
-            except xapian.DatabaseOpeningError as exc:
-                if (self.path / LOCAL_MARKER).exists():
-                    raise IndexDamagedError(str(self.path), damage(exc)) from None
-                raise IndexNotFoundError(str(self.path)) from None
-            except xapian.DatabaseError as exc:
-                raise IndexDamagedError(str(self.path), damage(exc)) from None
-            connection = Connection(database, [str(self.path)])
-            local.connection, local.identity = connection, identity
-        else:
-            connection.database.reopen()
-        return connection
-
-    def _run(self, work):
-        """``work(database)`` on the newest commit. A shard lost mid-query is retried once
-        on its replicas when it has any; otherwise it is the error that names it."""
-        for attempt in range(2):
-            database = self._connection().database
-            try:
-                return work(database)
-            except xapian.DatabaseModifiedError:
-                database.reopen()
-                if attempt:
-                    raise
-            except xapian.NetworkError as exc:
-                self._forget()
-                address = failed_address(exc)
-                shard = shard_of(self.layout, address)
-                if attempt or shard is None or not shard.replicas:
-                    raise unavailable(self.layout, exc) from None
-                self._avoid = frozenset({address})
-            except (xapian.DatabaseCorruptError, xapian.DatabaseOpeningError) as exc:
-                raise IndexDamagedError(str(self.path), damage(exc)) from None
-        raise AssertionError("unreachable")  # pragma: no cover
+        self._readers.refresh()
 
     def verify(self) -> list[str]:
         """Xapian's own check of every table of a local database (shards check their own)."""
@@ -233,33 +161,6 @@ class XapianEngine(Engine):
             query = xapian.Query(xapian.Query.OP_FILTER, query, dates)
         return query
 
-    @staticmethod
-    def _enquire(database, query, sort: str = "relevance"):
-        enquire = xapian.Enquire(database)
-        enquire.set_query(query)
-        enquire.set_weighting_scheme(xapian.BM25Weight(*BM25))
-        if sort == "relevance":
-            enquire.set_sort_by_relevance_then_value(ID, False)
-        else:
-            enquire.set_sort_by_value(NEWEST if sort == "newest" else OLDEST, False)
-        return enquire
-
-    @staticmethod
-    def _spied(database, query, *slots) -> tuple[int, list]:
-        """The exact number of matches and a value-count spy per slot over every one of them.
-
-        A pass of its own, unsorted and unweighted: over remote shards, spies on a match sorted
-        by value count some documents twice (Xapian 1.4.26 client, 1.4.22 servers: 379 of 368
-        articles), while an unsorted match counts each once."""
-        enquire = xapian.Enquire(database)
-        enquire.set_query(query)
-        enquire.set_weighting_scheme(xapian.BoolWeight())
-        spies = [xapian.ValueCountMatchSpy(slot) for slot in slots]
-        for spy in spies:
-            enquire.add_matchspy(spy)
-        everything = database.get_doccount()
-        return enquire.get_mset(0, 0, everything).get_matches_estimated(), spies
-
     def _all_keys(self, node: Node | None, request: SearchRequest | None):
         """(id, content hash, raw digest) of every match, from a spy on ``KEYS``: the shards
         send the keys, never the documents."""
@@ -269,10 +170,10 @@ class XapianEngine(Engine):
             if not everything:
                 return []
             query = xapian.Query.MatchAll if node is None else self._query(node, request)
-            _, (spy,) = self._spied(database, query, KEYS)
+            _, (spy,) = spied(database, query, KEYS)
             return [split_keys(key) for key in spy_counts(spy)]
 
-        return self._run(work)
+        return self._readers.run(work)
 
     # -------------------------------------------------------------------------------- reading
 
@@ -284,29 +185,29 @@ class XapianEngine(Engine):
 
     def get(self, article_id: str) -> Article | None:
         def work(database):
-            enquire = self._enquire(database, xapian.Query(id_term(article_id)))
-            found = list(enquire.get_mset(0, 1))
+            matcher = enquire(database, xapian.Query(id_term(article_id)))
+            found = list(matcher.get_mset(0, 1))
             return stored_article(found[0].document) if found else None
 
-        return self._run(work)
+        return self._readers.run(work)
 
     def _stream(self, query_of, sort: str) -> Iterator[tuple[object, float]]:
         """Every match of ``query_of(database)`` in order, a page at a time from one view."""
-        database = self._connection().database
+        database = self._readers.connection().database
         try:
             everything = database.get_doccount()
             if not everything:
                 return
-            enquire = self._enquire(database, query_of(database), sort)
+            matcher = enquire(database, query_of(database), sort)
             for offset in range(0, everything, PAGE):
-                page = enquire.get_mset(offset, PAGE)
-                _prefetch(page)
+                page = matcher.get_mset(offset, PAGE)
+                prefetch(page)
                 for item in page:
                     yield item.document, item.weight
                 if page.size() < PAGE:
                     return
         except xapian.NetworkError as exc:
-            self._forget()
+            self._readers.forget()
             raise unavailable(self.layout, exc) from None
 
     def iter_articles(self) -> Iterator[Article]:
@@ -328,7 +229,7 @@ class XapianEngine(Engine):
                         found.add(word)
             return sorted(found)
 
-        yield from self._run(work)
+        yield from self._readers.run(work)
 
     def loose_phrase(self, phrase: Phrase) -> bool:
         return is_loose(phrase)
@@ -344,7 +245,7 @@ class XapianEngine(Engine):
 
     def doc_frequencies(self, field: str, words: list[str]) -> list[int]:
         (prefix,) = prefixes(field)
-        return self._run(lambda db: [db.get_termfreq(term(prefix, w)) for w in words])
+        return self._readers.run(lambda db: [db.get_termfreq(term(prefix, w)) for w in words])
 
     # -------------------------------------------------------------------------------- counting
 
@@ -356,28 +257,19 @@ class XapianEngine(Engine):
             if not everything:
                 return EngineResults(0, [])
             xquery = self._query(query, request)
-            found = self._counted(*self._spied(database, xquery, SOURCE, DAY, LABELS))
+            found = counted(*spied(database, xquery, SOURCE, DAY, LABELS))
             if not found.total:
                 return found
             start = (request.page - 1) * request.page_size
-            page = self._enquire(database, xquery, request.sort).get_mset(start, request.page_size)
-            _prefetch(page)
+            page = enquire(database, xquery, request.sort).get_mset(start, request.page_size)
+            prefetch(page)
             found.hits = [
                 MatchedArticle(stored_article(item.document), item.weight if relevance else None)
                 for item in page
             ]
             return found
 
-        return self._run(work)
-
-    @staticmethod
-    def _counted(total: int, spies: list) -> EngineResults:
-        sources, days, labels, *per_source = spies
-        found = EngineResults(total, [], spy_counts(sources), day_counts(days))
-        found.field_counts = label_counts(labels)
-        if per_source:
-            found.source_day_counts = source_day_counts(per_source[0])
-        return found
+        return self._readers.run(work)
 
     def counts(
         self, query: Node, request: SearchRequest, *, per_source: bool = False
@@ -387,9 +279,9 @@ class XapianEngine(Engine):
             if not everything:
                 return EngineResults(0, [])
             slots = (SOURCE, DAY, LABELS, SOURCE_DAY) if per_source else (SOURCE, DAY, LABELS)
-            return self._counted(*self._spied(database, self._query(query, request), *slots))
+            return counted(*spied(database, self._query(query, request), *slots))
 
-        return self._run(work)
+        return self._readers.run(work)
 
     def ranked_ids(self, query: Node, request: SearchRequest) -> list[tuple[str, float | None]]:
         """Ids from each hit's collapse key (``KEYS``, unique per article): no stored reads."""
@@ -399,15 +291,15 @@ class XapianEngine(Engine):
             everything = database.get_doccount()
             if not everything:
                 return []
-            enquire = self._enquire(database, self._query(query, request), request.sort)
-            enquire.set_collapse_key(KEYS)
-            ranked = enquire.get_mset(0, everything)
+            matcher = enquire(database, self._query(query, request), request.sort)
+            matcher.set_collapse_key(KEYS)
+            ranked = matcher.get_mset(0, everything)
             return [
                 (split_keys(item.collapse_key)[0], item.weight if relevance else None)
                 for item in ranked
             ]
 
-        return self._run(work)
+        return self._readers.run(work)
 
     def match_keys(self, query: Node, request: SearchRequest) -> dict[str, str]:
         return {i: h for i, h, _ in self._all_keys(query, request)}
@@ -425,24 +317,24 @@ class XapianEngine(Engine):
 
     def stats(self) -> IndexStats:
         def work(database):
-            connection = self._local.connection
+            connection = self._readers.connection()
             generation = self._generation(connection)
             cached = self._stats_cache
             if cached is not None and cached[0] == (self.path, generation):
                 return cached[1]
-            stats = self._count_stats(database, generation)
+            stats = self._count_stats(connection, database, generation)
             self._stats_cache = ((self.path, generation), stats)
             return stats
 
-        return self._run(work)
+        return self._readers.run(work)
 
-    def _count_stats(self, database, generation) -> IndexStats:
+    def _count_stats(self, connection, database, generation) -> IndexStats:
         articles = database.get_doccount()
         sources: dict[str, int] = {}
         days: dict[date, int] = {}
         fields_found: dict[str, dict[str, int]] = {}
         if articles:
-            _, spies = self._spied(database, xapian.Query.MatchAll, SOURCE, DAY, LABELS)
+            _, spies = spied(database, xapian.Query.MatchAll, SOURCE, DAY, LABELS)
             source_spy, day_spy, label_spy = spies
             sources, days = spy_counts(source_spy), day_counts(day_spy)
             fields_found = label_counts(label_spy)
@@ -450,6 +342,9 @@ class XapianEngine(Engine):
         if articles and not self.layout.clustered:
             modified = (self.path / LOCAL_MARKER).stat().st_mtime
             last_indexed = datetime.fromtimestamp(modified, tz=timezone.utc)
+        elif articles:
+            stamps = [shard.get_metadata(COMMITTED_KEY).decode() for shard in connection.shards]
+            last_indexed = max(map(datetime.fromisoformat, filter(None, stamps)), default=None)
         return IndexStats(
             path=str(self.path),
             engine=ENGINE_NAME,
@@ -465,4 +360,5 @@ class XapianEngine(Engine):
             last_indexed=last_indexed,
             generation=generation,
             field_counts=fields_found,
+            shards=len(self.layout.shards),
         )

@@ -27,6 +27,7 @@ from search.errors import InvalidRequestError, ShardUnavailableError
 DEFAULT_TIMEOUT_SECONDS = 5.0
 COMMITS_KEY = "morgue:commits"  # a shard's commit count, kept in its own metadata
 ARCHIVE_KEY = "morgue:archive"  # the id of the archive a shard belongs to
+COMMITTED_KEY = "morgue:committed"  # when the shard last committed (ISO 8601, UTC)
 _CONTEXT = re.compile(r"remote:tcp\(([^)]*)\)")
 
 

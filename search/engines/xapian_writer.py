@@ -21,6 +21,7 @@ import xapian
 from search.engines.xapian_schema import document, id_term
 from search.engines.xapian_shards import (
     COMMITS_KEY,
+    COMMITTED_KEY,
     Layout,
     check_writable,
     commit_count,
@@ -115,6 +116,8 @@ class XapianWriter(EngineWriter):
             database = self._open[shard]
             count = self._guarded(shard, commit_count, database) + 1
             self._guarded(shard, database.set_metadata, COMMITS_KEY, str(count))
+            now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            self._guarded(shard, database.set_metadata, COMMITTED_KEY, now)
             self._guarded(shard, database.commit_transaction)
             self._guarded(shard, database.begin_transaction, True)
         self._dirty.clear()
