@@ -12,7 +12,12 @@ from search.searching import run_search
 from search.types import SearchRequest
 from tests.conftest import REUTERS_FULL
 
-pytestmark = [pytest.mark.usefixtures("engine_name"), pytest.mark.corpus, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.usefixtures("engine_name"),
+    pytest.mark.corpus,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("corpus-reuters"),  # each engine's Reuters index built once
+]
 
 
 @pytest.fixture(scope="module")

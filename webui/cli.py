@@ -17,6 +17,24 @@ from search.config import Settings, load_settings
 from search.errors import IndexNotFoundError, MorgueError
 
 SERVER_THREADS = 8
+M_ARENA_MAX = -8  # glibc's mallopt parameter number
+
+
+def limit_malloc_arenas() -> None:
+    """Let the server's threads share a few C heaps instead of one each (glibc only).
+
+    glibc gives every thread that allocates its own arena, up to 8 per core; C++ engines (Xapian,
+    tantivy) allocate in each of the 8 server threads, and the process kept 65 MB more after
+    hostile queries had passed through every thread, where with two arenas it kept 18 MB.
+    """
+    import ctypes
+    import ctypes.util
+
+    try:
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(M_ARENA_MAX, 2)
 PROJECT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
@@ -106,6 +124,7 @@ def serve(host, port, index_dir) -> None:
     from webui import create_app
 
     app = create_app({"MORGUE_OVERRIDES": {"index_dir": index_dir, "host": settings.host}})
+    limit_malloc_arenas()
     try:
         server = create_server(
             app, host=settings.host, port=settings.port, threads=SERVER_THREADS, ident="morgue"
