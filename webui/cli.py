@@ -35,6 +35,8 @@ def limit_malloc_arenas() -> None:
     except (OSError, AttributeError):
         return
     mallopt(M_ARENA_MAX, 2)
+
+
 PROJECT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
