@@ -135,7 +135,7 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--collections", nargs="*", default=["ir_cran", "ir_cisi", "ir_cacm", "ir_med"]
     )
-    parser.add_argument("--engine", choices=("whoosh", "tantivy"), default="whoosh")
+    parser.add_argument("--engine", choices=("whoosh", "tantivy", "xapian"), default="whoosh")
     parser.add_argument("--tune", action="store_true", help="grid-search the values below")
     parser.add_argument("--boosts", nargs="+", type=float, default=[0.1, 0.2, 0.3, 0.5, 0.7])
     parser.add_argument("--k1s", nargs="+", type=float, default=[0.9, 1.2, 1.6])
