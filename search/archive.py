@@ -142,7 +142,10 @@ def create_cluster(
         meta = read_meta(path)
         old = meta.get("xapian", {}).get("shards", [])
         if meta.get("engine") != "xapian" or not old:
-            raise SchemaMismatchError(str(path), meta.get("engine", "?"), "a cluster index")
+            raise InvalidRequestError(
+                f"{path} is already a {meta.get('engine', 'Morgue')} index kept in its folder; "
+                "choose a new folder for the cluster index"
+            )
         if len(old) != len(layout.shards):
             raise InvalidRequestError(
                 f"{path} has {len(old)} shards; an article's shard depends on their number, so "

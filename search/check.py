@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from search.archive import open_archive
+from search.archive import is_cluster, open_archive
 from search.errors import IndexNotFoundError, MorgueError
 from search.groups.views import open_groups
 from search.ingest.base import DIGEST_BYTES
@@ -30,6 +30,11 @@ class CheckReport:
 
     @property
     def advice(self) -> str:
+        if is_cluster(self.path):
+            return (
+                "rebuild it from your sources into empty shards: `morgue cluster init NEW "
+                "--shard ...`, then `morgue reindex PATH... --index NEW`"
+            )
         return (
             f"rebuild it from your sources: `morgue reindex --rebuild PATH... --index {self.path}`"
         )

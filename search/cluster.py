@@ -57,6 +57,15 @@ def free_port(host: str = LOOPBACK) -> int:
         return probe.getsockname()[1]
 
 
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def _loopback(host: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
@@ -153,6 +162,9 @@ def start(
         if port_base
         else [free_port(LOOPBACK) for _ in range(count)]
     )
+    busy = [p for p in ports if not _port_free(host, p)]
+    if busy:
+        raise InvalidRequestError(f"port {busy[0]} on {host} is in use: choose another --port-base")
     servers: list[Server] = []
     # Replication needs the writer to keep changesets, which it does only when asked (through
     # `env`, which adds the variable to what the server inherits).
@@ -216,6 +228,8 @@ def _is_ours(pid: int) -> bool:
 
 def stop(folder: Path, grace: float = 3.0) -> list[Server]:
     """Stop exactly the servers ``start`` recorded in ``folder``; returns those stopped."""
+    if not (Path(folder) / STATE_FILE).exists():
+        raise MorgueError(f"no servers were started in {folder} (it has no {STATE_FILE})")
     servers = read_state(folder)
     stopped = []
     for server in servers:

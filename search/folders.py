@@ -93,8 +93,9 @@ def archive_id_of(index_dir: Path) -> str | None:
 def choose_engine(index_dir: Path, asked: str | None, rebuild: bool) -> str:
     if rebuild and is_cluster(index_dir):  # its articles are on the shards, not in the folder
         raise MorgueError(
-            f"{index_dir} is a cluster index, rebuilt into empty shards: start new shard servers, "
-            "`morgue cluster init NEW --shard ...`, then `morgue reindex ... --index NEW`"
+            f"{index_dir} is a cluster index, which cannot be rebuilt in place (its articles are "
+            "on the shards). To rebuild it, start empty shard servers, then "
+            "`morgue cluster init NEW --shard ...` and `morgue reindex PATH... --index NEW`"
         )
     try:
         current = read_meta(index_dir).get("engine")

@@ -145,22 +145,21 @@ def status(index_dir, as_json) -> None:
     if as_json:
         click.echo(json.dumps({"shards": rows}, indent=2))
     else:
-        for row in rows:
+        for number, row in enumerate(rows, start=1):
             for server in row["servers"]:
                 role = "primary" if server["address"] == row["shard"] else "replica"
                 serving = " (serving reads)" if server["address"] == row["serving"] else ""
+                where = f"shard {number} {role} {server['address']}"
                 if server["reachable"]:
                     click.echo(
-                        f"{row['shard']} {role} {server['address']}: reachable, "
-                        f"{server['articles']} articles, revision {server['revision']}, "
-                        f"{server['latency_ms']} ms{serving}"
+                        f"{where}: reachable, {server['articles']:,} articles, revision "
+                        f"{server['revision']}, {server['latency_ms']} ms{serving}"
                     )
                 else:
-                    click.echo(
-                        f"{row['shard']} {role} {server['address']}: UNREACHABLE: {server['error']}"
-                    )
+                    click.echo(f"{where}: UNREACHABLE: {server['error']}")
     down = [row["shard"] for row in rows if row["serving"] is None]
     if down:
         raise click.ClickException(
-            f"{len(down)} of {len(rows)} shards have no server answering: {', '.join(down)}"
+            f"{len(down)} of {len(rows)} shards {'has' if len(down) == 1 else 'have'} no server "
+            f"answering: {', '.join(down)}"
         )

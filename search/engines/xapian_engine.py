@@ -83,12 +83,16 @@ class XapianEngine(Engine):
     def __init__(self, path: Path, schema_version: str, layout: Layout) -> None:
         self.path = Path(path)
         self.schema_version = schema_version
-        self.layout = layout
         self._readers = Readers(self.path, layout)
         self._lock = threading.Lock()
         self._writer: XapianWriter | None = None
         self._written: dict[str, int] = {}
         self._stats_cache: tuple[object, IndexStats] | None = None
+
+    @property
+    def layout(self) -> Layout:
+        """Where the articles are, as ``morgue.json`` says now (followed by the readers)."""
+        return self._readers.layout
 
     # -------------------------------------------------------------------------------- lifecycle
 

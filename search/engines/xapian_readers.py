@@ -31,6 +31,7 @@ from search.engines.xapian_shards import (
     Layout,
     failed_address,
     open_cluster,
+    read_layout,
     shard_of,
     unavailable,
 )
@@ -52,6 +53,17 @@ class Readers:
         self._local = threading.local()
         self._epoch = 0
         self._avoid: frozenset[str] = frozenset()
+        self._identity = folder_identity(path)
+
+    def _follow_init(self) -> None:
+        """A new ``morgue.json`` (``cluster init`` again, with the servers' new addresses) is
+        read, so a running web app follows the shards without a restart."""
+        identity = folder_identity(self.path)
+        if identity != self._identity:
+            self._identity = identity
+            layout = read_layout(self.path)
+            if layout.clustered:
+                self.layout = layout
 
     def refresh(self) -> None:
         """Every thread opens anew on its next read."""
@@ -73,6 +85,7 @@ class Readers:
             stale = connection is None or local.epoch != self._epoch
             if stale or time.monotonic() - connection.opened > REUSE_SECONDS:
                 self.forget()
+                self._follow_init()
                 connection = open_cluster(self.layout, self._avoid)
                 local.connection, local.epoch = connection, self._epoch
             return connection

@@ -12,6 +12,7 @@ its primary nor from a replica within the timeout is a ``ShardUnavailableError``
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import re
@@ -27,6 +28,7 @@ from search.errors import InvalidRequestError, ShardUnavailableError
 DEFAULT_TIMEOUT_SECONDS = 5.0
 COMMITS_KEY = "morgue:commits"  # a shard's commit count, kept in its own metadata
 ARCHIVE_KEY = "morgue:archive"  # the id of the archive a shard belongs to
+POSITION_KEY = "morgue:position"  # a shard's place in its archive's layout, "2/3"
 COMMITTED_KEY = "morgue:committed"  # when the shard last committed (ISO 8601, UTC)
 _CONTEXT = re.compile(r"remote:tcp\(([^)]*)\)")
 
@@ -208,27 +210,58 @@ def probe(address: str, timeout: float) -> dict:
     }
 
 
+def position_of(number: int, layout: Layout) -> str:
+    """What a shard's ``POSITION_KEY`` holds: its place in the layout, "2/3"."""
+    return f"{number + 1}/{len(layout.shards)}"
+
+
+def check_position(database, number: int, layout: Layout, address: str) -> None:
+    """Refuse a shard listed at another place than the one it was given: an article's shard is
+    its id's hash modulo the count, so shards listed in another order would receive articles
+    they do not hold, and a reindex would then store those articles twice."""
+    found = database.get_metadata(POSITION_KEY).decode("utf-8")
+    expected = position_of(number, layout)
+    if found and found != expected:
+        raise InvalidRequestError(
+            f"shard {address} is shard {found} of this archive, not {expected}: list the "
+            "shards in the order the index was made with"
+        )
+
+
 def claim_shards(layout: Layout, index_id: str) -> None:
-    """Mark every primary as the archive's, refusing one that holds another archive's articles
-    (two indexes writing one shard would mix their articles)."""
+    """Mark every primary as the archive's shard at its place, after checking all of them: a
+    shard of another archive, a shard at another place than before, or one that does not
+    answer leaves every shard as it was (two indexes writing one shard would mix articles)."""
     check_writable(layout)
-    for shard in layout.shards:
-        database = open_remote(shard.address, layout.timeout, writable=True)
-        try:
-            owner = database.get_metadata(ARCHIVE_KEY).decode("utf-8")
-            if owner and owner != index_id or not owner and database.get_doccount():
-                raise InvalidRequestError(
-                    f"shard {shard.address} already holds another archive's articles; "
-                    "give this index empty shards"
-                )
-            if not owner:
-                database.set_metadata(ARCHIVE_KEY, index_id)
-                database.commit()
-        except xapian.DatabaseLockError:
-            raise InvalidRequestError(
-                f"shard {shard.address} is being written to; try again"
-            ) from None
-        except xapian.NetworkError as exc:
-            raise ShardUnavailableError(shard.address, _reason(exc)) from None
-        finally:
-            database.close()
+    addresses = [shard.address for shard in layout.shards]
+    twice = sorted({a for a in addresses if addresses.count(a) > 1})
+    if twice:
+        raise InvalidRequestError(f"shard {twice[0]} is listed twice; each shard once")
+    opened = []
+    try:
+        for number, shard in enumerate(layout.shards):
+            database = open_remote(shard.address, layout.timeout, writable=True)
+            opened.append(database)
+            _check_claim(database, number, layout, shard.address, index_id)
+        for number, database in enumerate(opened):
+            database.set_metadata(ARCHIVE_KEY, index_id)
+            database.set_metadata(POSITION_KEY, position_of(number, layout))
+            database.commit()
+    except xapian.DatabaseLockError:
+        raise InvalidRequestError("a shard is being written to; try again when that ends") from None
+    except xapian.NetworkError as exc:
+        raise unavailable(layout, exc) from None
+    finally:
+        for database in opened:
+            with contextlib.suppress(xapian.Error):
+                database.close()
+
+
+def _check_claim(database, number: int, layout: Layout, address: str, index_id: str) -> None:
+    owner = database.get_metadata(ARCHIVE_KEY).decode("utf-8")
+    if owner and owner != index_id or not owner and database.get_doccount():
+        raise InvalidRequestError(
+            f"shard {address} already holds another archive's articles; give this index "
+            "empty shards"
+        )
+    check_position(database, number, layout, address)

@@ -23,6 +23,7 @@ from search.engines.xapian_shards import (
     COMMITS_KEY,
     COMMITTED_KEY,
     Layout,
+    check_position,
     check_writable,
     commit_count,
     open_remote,
@@ -71,7 +72,14 @@ class XapianWriter(EngineWriter):
         while True:
             try:
                 if self._layout.clustered:
-                    return open_remote(self._names[shard], self._layout.timeout, writable=True)
+                    address = self._names[shard]
+                    database = open_remote(address, self._layout.timeout, writable=True)
+                    try:
+                        check_position(database, shard, self._layout, address)
+                    except BaseException:
+                        database.close()
+                        raise
+                    return database
                 return xapian.WritableDatabase(str(self._path), xapian.DB_CREATE_OR_OPEN)
             except xapian.DatabaseLockError:
                 if time.monotonic() >= deadline:
