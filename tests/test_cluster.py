@@ -373,3 +373,25 @@ def test_up_refuses_a_busy_port_and_down_a_folder_without_servers(tmp_path, morg
     status, _, err = morgue("cluster", "down", "--dir", tmp_path / "nothing")
     assert status == ExitStatus.ERROR
     assert "no servers were started" in err
+
+
+def test_an_export_streams_on_while_the_same_thread_asks_again(
+    shard_servers, tmp_path, monkeypatch
+):
+    """A stream keeps its own view of the shards when another call in the same thread opens a
+    newer one (the reader's connections last a second)."""
+    from search.engines import xapian_engine
+    from search.searching import iter_hits
+
+    monkeypatch.setattr(xapian_engine, "PAGE", 50)  # several pages from a small archive
+    _, shards = shard_servers(2)
+    index = build_cluster_index(tmp_path / "ci", [REUTERS_SLICE], shards)
+    with open_archive(index) as engine:
+        request = SearchRequest(query="*", sort="oldest")
+        seen = []
+        for hit in iter_hits(engine, request):
+            seen.append(hit.id)
+            if len(seen) == 60:
+                time.sleep(1.1)
+                assert engine.stats().articles == 368  # a newer view, in this thread
+        assert len(seen) == len(set(seen)) == 368

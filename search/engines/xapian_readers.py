@@ -9,7 +9,6 @@ noticed on the next request, not only when an old connection finally breaks.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from pathlib import Path
@@ -70,11 +69,10 @@ class Readers:
         self._epoch += 1
 
     def forget(self) -> None:
-        connection = getattr(self._local, "connection", None)
+        """Let this thread's view go. Not closed here: a stream (an export) may still be reading
+        from it while other calls in the same thread open a newer view; the last reference to
+        go closes it."""
         self._local.connection = None
-        if connection is not None:
-            with contextlib.suppress(xapian.Error):
-                connection.database.close()
 
     def connection(self) -> Connection:
         """This thread's view of the newest commit: a local database reopened, or the shards
