@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from search.types import Article
+from search.types import Article, IndexDocument
 
 # Names the engine and the schema the folder was built with (written by ``search.archive``). An
 # open engine watches it: a new one means ``reindex --rebuild`` swapped a new index in.
@@ -43,6 +43,41 @@ def article_from_stored(stored: dict) -> Article:
             *((("read at", stored["indexed_at"]),) if stored.get("indexed_at") else ()),
         ),
     )
+
+
+KEY_SEPARATOR = "\x1f"  # between id, content hash and raw digest in an engine's keys column
+
+
+def joined_keys(document: IndexDocument) -> str:
+    """Id, content hash and raw digest as one value: what a reindex and a saved-query run read
+    for every article (ids may not hold the separator)."""
+    article = document.article
+    return KEY_SEPARATOR.join((article.id, article.content_hash, document.raw_digest or ""))
+
+
+def split_keys(value: str) -> tuple[str, str, str]:
+    """(id, content hash, raw digest) from ``joined_keys``."""
+    article_id, content_hash, digest = value.rsplit(KEY_SEPARATOR, 2)
+    return article_id, content_hash, digest
+
+
+def stored_record(article: Article, indexed_at: str) -> dict:
+    """The article as the field dict an engine stores whole (``article_from_stored`` reads it)."""
+    stored = {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body,
+        "source": article.source,
+        "content_hash": article.content_hash,
+        "indexed_at": indexed_at,
+    }
+    for name in ("url", "author", "place"):
+        if value := getattr(article, name):
+            stored[name] = value
+    if article.published:
+        stored["published"] = article.published.isoformat()
+    stored.update(stored_extras(article))
+    return stored
 
 
 def stored_extras(article: Article) -> dict:

@@ -24,7 +24,7 @@ from pathlib import Path
 import tantivy
 
 from search.engines import tantivy_counts
-from search.engines.base import damage, folder_identity, folder_size
+from search.engines.base import damage, folder_identity, folder_size, split_keys
 from search.engines.tantivy_query import Translator, date_query, is_loose, loose_phrase_query
 from search.engines.tantivy_schema import (
     TANTIVY_META,
@@ -32,7 +32,6 @@ from search.engines.tantivy_schema import (
     day_counts,
     epoch_day,
     field_counts,
-    split_keys,
     stored_article,
     stored_fields,
     text_fields,

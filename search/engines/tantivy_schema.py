@@ -23,7 +23,13 @@ from datetime import date, timedelta
 
 import tantivy
 
-from search.engines.base import LABEL_SEPARATOR, article_from_stored, labels, stored_extras
+from search.engines.base import (
+    LABEL_SEPARATOR,
+    article_from_stored,
+    joined_keys,
+    labels,
+    stored_record,
+)
 from search.keys import body_field_terms, id_hash, value_key
 from search.types import METADATA_FIELDS, Article, IndexDocument
 
@@ -32,13 +38,6 @@ EPOCH = date(1970, 1, 1)
 TANTIVY_META = "meta.json"  # tantivy's own commit point, replaced atomically by each commit
 UNDATED_KEY = 2**63 - 1
 TERMS_TOKENIZER = "whitespace"
-KEY_SEPARATOR = "\x1f"  # between id, content hash and raw digest in ``keys``
-
-
-def split_keys(value: str) -> tuple[str, str, str]:
-    """(id, content hash, raw digest) from a ``keys`` value; ids may not hold the separator."""
-    article_id, content_hash, digest = value.rsplit(KEY_SEPARATOR, 2)
-    return article_id, content_hash, digest
 
 
 _FIELDS = {
@@ -79,47 +78,34 @@ def build_schema():
 
 def document(doc: IndexDocument, indexed_at: str):
     article = doc.article
-    stored = {
-        "id": article.id,
-        "title": article.title,
-        "body": article.body,
-        "source": article.source,
-        "content_hash": article.content_hash,
-        "indexed_at": indexed_at,
-    }
     fields = {
         "id": article.id,
-        "keys": KEY_SEPARATOR.join((article.id, article.content_hash, doc.raw_digest or "")),
+        "keys": joined_keys(doc),
         "source_name": article.source,
         "source_key": article.source.lower(),
         "title_terms": doc.title_terms,
         "body_terms": body_field_terms(doc.title_terms, doc.body_terms),
     }
-    if article.url:
-        stored["url"] = article.url
     if article.author:
-        stored["author"] = article.author
         fields["author_terms"] = doc.author_terms
     if article.place:
-        stored["place"] = article.place
         fields["place_terms"] = doc.place_terms
     for name in METADATA_FIELDS:
         if values := article.values(name):
             fields[f"{name}_key"] = [value_key(v) for v in values]
     if faceted := labels(article):
         fields["labels"] = faceted
-    stored.update(stored_extras(article))
     built = tantivy.Document(**fields)
     built.add_integer("idhash", id_hash(article.id))
     if article.published:
         seconds = int(article.published.timestamp())
-        stored["published"] = article.published.isoformat()
         built.add_integer("date", seconds)
         built.add_integer("newest", -seconds)
         built.add_integer("oldest", seconds)
     else:
         built.add_integer("newest", UNDATED_KEY)
         built.add_integer("oldest", UNDATED_KEY)
+    stored = stored_record(article, indexed_at)
     built.add_bytes("stored", json.dumps(stored, ensure_ascii=False).encode("utf-8"))
     return built
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import xapian
 
-from search.engines.base import damage, folder_size
+from search.engines.base import damage, folder_size, split_keys
 from search.engines.xapian_query import date_query, is_loose, phrase_query, sources_query, translate
 from search.engines.xapian_readers import (
     LOCAL_MARKER,
@@ -43,7 +43,6 @@ from search.engines.xapian_schema import (
     id_term,
     label_counts,
     prefixes,
-    split_keys,
     spy_counts,
     stored_article,
     stored_fields,
@@ -299,7 +298,10 @@ class XapianEngine(Engine):
             matcher.set_collapse_key(KEYS)
             ranked = matcher.get_mset(0, everything)
             return [
-                (split_keys(item.collapse_key)[0], item.weight if relevance else None)
+                (
+                    split_keys(item.collapse_key.decode("utf-8"))[0],
+                    item.weight if relevance else None,
+                )
                 for item in ranked
             ]
 

@@ -22,14 +22,20 @@ from datetime import date, timedelta
 
 import xapian
 
-from search.engines.base import LABEL_SEPARATOR, article_from_stored, labels, stored_extras
+from search.engines.base import (
+    LABEL_SEPARATOR,
+    article_from_stored,
+    joined_keys,
+    labels,
+    stored_record,
+)
 from search.keys import HEADLINE_GAP, body_field_terms, value_key
 from search.types import METADATA_FIELDS, Article, IndexDocument
 
 # value slots
 SOURCE, DAY, SOURCE_DAY, LABELS, KEYS, ID, NEWEST, OLDEST, DATE = range(9)
 
-KEY_SEPARATOR = "\x1f"  # between id, content hash and raw digest in ``KEYS``
+SOURCE_DAY_SEPARATOR = "\x1f"  # between the source and the day in ``SOURCE_DAY``
 LABELS_SEPARATOR = "\x1e"  # between the labels joined in ``LABELS``
 MAX_TERM_BYTES = 240  # Xapian refuses terms over 245 bytes; longer ones are indexed by digest
 EPOCH = date(1970, 1, 1)
@@ -56,19 +62,14 @@ def prefixes(field: str | None) -> tuple[str, ...]:
 def term(prefix: str, text: str) -> str:
     """The indexed term: a word too long for Xapian is indexed (and asked) by its digest."""
     whole = prefix + text
-    if len(whole.encode("utf-8")) <= MAX_TERM_BYTES:
+    # at most 4 bytes a character: only a long term is encoded to measure it (2M terms a build)
+    if len(whole) * 4 <= MAX_TERM_BYTES or len(whole.encode("utf-8")) <= MAX_TERM_BYTES:
         return whole
     return f"{prefix}#{hashlib.sha1(text.encode('utf-8')).hexdigest()}"
 
 
 def id_term(article_id: str) -> str:
     return term(ID_PREFIX, article_id)
-
-
-def split_keys(value: bytes | str) -> tuple[str, str, str]:
-    text = value.decode("utf-8") if isinstance(value, bytes) else value
-    article_id, content_hash, digest = text.rsplit(KEY_SEPARATOR, 2)
-    return article_id, content_hash, digest
 
 
 def _sort_keys(seconds: int | None, article_id: str) -> tuple[bytes, bytes]:
@@ -99,21 +100,9 @@ def document(doc: IndexDocument, indexed_at: str):
     built.add_boolean_term(term("S:", article.source.lower()))
     _add_text(built, "T:", doc.title_terms)
     _add_text(built, "B:", body_field_terms(doc.title_terms, doc.body_terms))
-    stored = {
-        "id": article.id,
-        "title": article.title,
-        "body": article.body,
-        "source": article.source,
-        "content_hash": article.content_hash,
-        "indexed_at": indexed_at,
-    }
-    if article.url:
-        stored["url"] = article.url
     if article.author:
-        stored["author"] = article.author
         _add_text(built, "A:", doc.author_terms)
     if article.place:
-        stored["place"] = article.place
         _add_text(built, "P:", doc.place_terms)
     for name in METADATA_FIELDS:
         for value in article.values(name):
@@ -121,21 +110,18 @@ def document(doc: IndexDocument, indexed_at: str):
     if faceted := labels(article):
         built.add_value(LABELS, LABELS_SEPARATOR.join(sorted(set(faceted))))
     built.add_value(SOURCE, article.source)
-    built.add_value(
-        KEYS, KEY_SEPARATOR.join((article.id, article.content_hash, doc.raw_digest or ""))
-    )
+    built.add_value(KEYS, joined_keys(doc))
     built.add_value(ID, article.id)
     seconds = int(article.published.timestamp()) if article.published else None
     newest, oldest = _sort_keys(seconds, article.id)
     built.add_value(NEWEST, newest)
     built.add_value(OLDEST, oldest)
     if seconds is not None:
-        stored["published"] = article.published.isoformat()
         day = day_of(seconds).isoformat()
         built.add_value(DATE, xapian.sortable_serialise(seconds))
         built.add_value(DAY, day)
-        built.add_value(SOURCE_DAY, f"{article.source}{KEY_SEPARATOR}{day}")
-    stored.update(stored_extras(article))
+        built.add_value(SOURCE_DAY, f"{article.source}{SOURCE_DAY_SEPARATOR}{day}")
+    stored = stored_record(article, indexed_at)
     built.set_data(json.dumps(stored, ensure_ascii=False).encode("utf-8"))
     return built
 
@@ -170,7 +156,7 @@ def day_counts(spy) -> dict[date, int]:
 def source_day_counts(spy) -> dict[str, dict[date, int]]:
     counts: dict[str, dict[date, int]] = {}
     for joined, count in spy_counts(spy).items():
-        source, day = joined.rsplit(KEY_SEPARATOR, 1)
+        source, day = joined.rsplit(SOURCE_DAY_SEPARATOR, 1)
         counts.setdefault(source, {})[date.fromisoformat(day)] = count
     return counts
 
